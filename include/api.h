@@ -1,0 +1,30 @@
+/* api.h - JSON bodies of the /api/v1 endpoints (spec §8), built with jansson */
+#ifndef PGW_API_H
+#define PGW_API_H
+
+#include <time.h>
+
+#include "config.h"
+#include "store.h"
+
+/*
+ * Body of GET /api/v1/status: build information, the flags map and the start time, encoded
+ * as Go's encoding/json does (sorted keys, compact, <>& escaped). Caller frees.
+ */
+char *api_status_json(const struct config *cfg, const struct timespec *start_time);
+
+/*
+ * Body of GET /api/v1/metrics: one object per group, groups in grouping-key order.
+ * Caller frees.
+ */
+char *api_metrics_json(struct store *st);
+
+/*
+ * Encode a jansson value as Go's json.Marshal would: compact, object keys sorted, '<', '>',
+ * '&', U+2028 and U+2029 escaped as \u003c..., control characters as Go writes them.
+ * Does not steal the reference. Caller frees the result.
+ */
+struct json_t;
+char *api_json_dump_go(struct json_t *v);
+
+#endif

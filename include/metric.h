@@ -1,0 +1,147 @@
+/* metric.h - the metric data model (mirrors io.prometheus.client.MetricFamily) and name rules */
+#ifndef PGW_METRIC_H
+#define PGW_METRIC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Values are those of the protobuf enum io.prometheus.client.MetricType. */
+enum metric_type {
+    METRIC_COUNTER = 0,
+    METRIC_GAUGE = 1,
+    METRIC_SUMMARY = 2,
+    METRIC_UNTYPED = 3,
+    METRIC_HISTOGRAM = 4,
+    METRIC_GAUGE_HISTOGRAM = 5,
+};
+#define METRIC_TYPE_MAX METRIC_GAUGE_HISTOGRAM
+
+/* A label pair; both strings are owned by the metric that holds the label. */
+struct label {
+    char *name;
+    char *value;
+};
+
+struct quantile {
+    double quantile;
+    double value;
+};
+
+/* A classic histogram bucket: cumulative count up to and including upper_bound. */
+struct bucket {
+    double upper_bound;
+    uint64_t count;     /* integer flavour */
+    double count_float; /* float flavour; used when > 0 (as upstream) */
+};
+
+/* A span of consecutive native-histogram buckets (protobuf BucketSpan). */
+struct bucket_span {
+    int32_t offset; /* gap to the previous span (or the start for the first) */
+    uint32_t length;
+};
+
+/*
+ * The native part of a histogram (protobuf Histogram fields 5-14). Integer histograms use
+ * the deltas and zero_count, float histograms the counts and zero_count_float.
+ */
+struct native_histogram {
+    int32_t schema;
+    double zero_threshold;
+    uint64_t zero_count;
+    double zero_count_float;
+    struct bucket_span *neg_spans; /* owned arrays */
+    size_t nneg_spans;
+    int64_t *neg_deltas;
+    size_t nneg_deltas;
+    double *neg_counts;
+    size_t nneg_counts;
+    struct bucket_span *pos_spans;
+    size_t npos_spans;
+    int64_t *pos_deltas;
+    size_t npos_deltas;
+    double *pos_counts;
+    size_t npos_counts;
+};
+
+/*
+ * One sample set (one series identity). Which value fields are meaningful depends on
+ * `kind`, the value kind the metric carries, which is normally the type of its family;
+ * a protobuf push can carry a different kind (the consistency check rejects that).
+ */
+struct metric {
+    struct label *labels; /* owned array; sorted by name once sanitised */
+    size_t nlabels;
+    enum metric_type kind;
+    int has_timestamp; /* a timestamp was pushed (pushes with one are rejected) */
+    int64_t timestamp_ms;
+
+    double value; /* COUNTER, GAUGE, UNTYPED */
+
+    /* SUMMARY, HISTOGRAM, GAUGE_HISTOGRAM */
+    uint64_t count;
+    double count_float; /* histograms only: float count, used when > 0 */
+    double sum;
+    struct quantile *quantiles; /* SUMMARY, owned, in pushed order */
+    size_t nquantiles;
+    struct bucket *buckets; /* histograms, owned, in pushed order */
+    size_t nbuckets;
+    struct native_histogram *native; /* histograms: owned native part, NULL when absent */
+};
+
+/* A metric family: a name, optional HELP, a type and its metrics. */
+struct metric_family {
+    char *name;
+    char *help; /* NULL when no HELP was given; "" when an empty HELP was given */
+    enum metric_type type;
+    struct metric *metrics; /* owned array */
+    size_t nmetrics;
+};
+
+/* An ordered list of families, as a parser returns it (first appearance order). */
+struct family_list {
+    struct metric_family **v; /* owned */
+    size_t n;
+    size_t cap;
+};
+
+/* Lower-case type name as in the text format ("counter", ..., "histogram" for both). */
+const char *metric_type_text(enum metric_type t);
+/* Upper-case protobuf enum name ("COUNTER", ..., "GAUGE_HISTOGRAM"). */
+const char *metric_type_enum(enum metric_type t);
+
+/* New empty family; takes a copy of name. Free with metric_family_free(). */
+struct metric_family *metric_family_new(const char *name, enum metric_type type);
+/* Free a family and everything it owns; NULL is fine. */
+void metric_family_free(struct metric_family *mf);
+/* Append a zeroed metric of kind `kind`; returns a pointer valid until the next append. */
+struct metric *metric_family_add_metric(struct metric_family *mf, enum metric_type kind);
+/* Deep copy. */
+struct metric_family *metric_family_dup(const struct metric_family *mf);
+
+/* Free what a metric owns (not the metric struct itself, which lives in an array). */
+void metric_clear(struct metric *m);
+/* Deep copy src into dst (dst is overwritten, not freed first). */
+void metric_copy(struct metric *dst, const struct metric *src);
+/* Append a label (copies name and value). */
+void metric_add_label(struct metric *m, const char *name, const char *value);
+/* Find a label value by name; NULL if absent. Borrowed. */
+const char *metric_label(const struct metric *m, const char *name);
+/* Sort labels by name (stable: equal names keep their order). */
+void metric_sort_labels(struct metric *m);
+
+void family_list_init(struct family_list *fl);
+/* Free every family and the list storage. */
+void family_list_free(struct family_list *fl);
+/* Append; the list takes ownership of mf. */
+void family_list_add(struct family_list *fl, struct metric_family *mf);
+/* Find by name; NULL if absent. */
+struct metric_family *family_list_find(const struct family_list *fl, const char *name);
+/* Remove and free the family at index i, keeping the order of the rest. */
+void family_list_remove(struct family_list *fl, size_t i);
+
+/* Name rules. */
+int metric_name_valid_legacy(const char *s, size_t n); /* [a-zA-Z_:][a-zA-Z0-9_:]* */
+int label_name_valid_legacy(const char *s, size_t n);  /* [a-zA-Z_][a-zA-Z0-9_]* */
+int utf8_valid(const char *s, size_t n);
+
+#endif

@@ -1,0 +1,124 @@
+/* store.h - the in-memory metric store: groups, their families, and the indexes over them */
+#ifndef PGW_STORE_H
+#define PGW_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "grouping.h"
+#include "hmap.h"
+#include "metric.h"
+
+#define PUSH_TIME_NAME "push_time_seconds"
+#define PUSH_FAILURE_TIME_NAME "push_failure_time_seconds"
+#define PUSH_TIME_HELP "Last Unix time when changing this group in the Pushgateway succeeded."
+#define PUSH_FAILURE_TIME_HELP "Last Unix time when changing this group in the Pushgateway failed."
+
+struct group;
+struct famidx;
+
+/* A family as stored in a group. Everything here is owned by the store; callers read only. */
+struct stored_family {
+    struct metric_family *mf; /* labels of every metric sanitised and sorted by name */
+    struct timespec ts;       /* receive time of the request that last stored it */
+    struct group *group;      /* the group it belongs to */
+    struct famidx *idx;       /* the store-wide entry for its name */
+    struct stored_family *idx_prev, *idx_next; /* other groups' families of the same name */
+};
+
+/* A group: a grouping key and its families (sorted by name). */
+struct group {
+    struct grouping_key key;
+    char *keystr; /* canonical key (grouping_key_string), also the map key */
+    size_t keylen;
+    struct stored_family **fams; /* sorted by family name */
+    size_t nfams;
+};
+
+/*
+ * The store-wide entry for one family name: which groups hold a family of that name and
+ * with which types. This is what lets a push be checked against the whole store in time
+ * proportional to the push (spec §6.4) and a scrape merge families without searching.
+ */
+struct famidx {
+    char *name;
+    uint32_t ntype[METRIC_TYPE_MAX + 1]; /* stored families of this name, per type */
+    size_t nmembers;
+    struct stored_family *members; /* linked through idx_next, in no particular order */
+};
+
+/*
+ * The store. Mutations are applied synchronously on the event loop; there is no locking.
+ * Pointers returned by the read functions are borrowed and valid until the next mutation.
+ */
+struct store {
+    struct hmap groups;   /* keystr -> struct group */
+    struct hmap families; /* family name -> struct famidx */
+    struct hmap series;   /* identity hash (name + sorted labels) -> (uintptr_t) count */
+    uint64_t duplicate_series; /* sum over identities of (count - 1): non-zero = inconsistent */
+    struct group **sorted_groups; /* cache for store_groups_sorted, NULL when stale */
+    struct famidx **sorted_families; /* cache for store_families_sorted, NULL when stale */
+    uint64_t generation; /* incremented by every mutation */
+};
+
+void store_init(struct store *st);
+void store_free(struct store *st);
+
+/*
+ * Sanitise pushed families for group `key` (spec §5.3): every grouping label is set on every
+ * metric (overwriting a pushed value), instance="" is added when absent, labels sorted.
+ */
+void store_sanitise(struct family_list *fams, const struct grouping_key *key);
+
+/*
+ * Apply a successful push (spec §5.4, §6.2) received at `ts`: PUT (replace != 0) drops all
+ * families of the group except the two timestamp families first; POST replaces only the
+ * families named in the push. push_time_seconds is set to ts; push_failure_time_seconds is
+ * added with 0 for a new group (a pushed one replaces it for an existing group).
+ * The families must be sanitised. Takes ownership of the families (the list is emptied).
+ */
+void store_push(struct store *st, const struct grouping_key *key, struct family_list *fams,
+                int replace, const struct timespec *ts);
+
+/*
+ * Record a failed push at `ts` (spec §6.2): push_failure_time_seconds = ts, creating the
+ * group with push_time_seconds = 0 when it does not exist.
+ */
+void store_push_failed(struct store *st, const struct grouping_key *key,
+                       const struct timespec *ts);
+
+/*
+ * A push_time_seconds / push_failure_time_seconds family for group `key` with the time t
+ * (NULL for 0), labels sanitised. Caller frees (metric_family_free).
+ */
+struct metric_family *store_timestamp_family(const char *name, const struct grouping_key *key,
+                                             const struct timespec *t);
+
+/* Delete the group with exactly this key; returns 1 if it existed, 0 otherwise. */
+int store_delete(struct store *st, const struct grouping_key *key);
+
+/* Delete every group. */
+void store_wipe(struct store *st);
+
+/* Lookups. */
+struct group *store_group(const struct store *st, const struct grouping_key *key);
+const struct stored_family *group_family(const struct group *g, const char *name);
+struct famidx *store_famidx(const struct store *st, const char *name);
+/* Number of stored series with this identity (store_series_hash). */
+uint32_t store_series_count(const struct store *st, uint64_t identity);
+/* Identity hash of a series: family name and sorted label pairs (upstream's metric hash). */
+uint64_t store_series_hash(const char *name, const struct metric *m);
+
+/* Groups sorted by canonical key; borrowed, valid until the next mutation. */
+struct group *const *store_groups_sorted(struct store *st, size_t *n);
+/* Family index entries sorted by name (byte order); borrowed, valid until the next mutation. */
+struct famidx *const *store_families_sorted(struct store *st, size_t *n);
+
+/*
+ * last_push_successful of the API and UI (spec §6.2): false exactly when both timestamp
+ * families exist and failure > success.
+ */
+int group_last_push_successful(const struct group *g);
+
+#endif

@@ -1,0 +1,33 @@
+/* strbuf.h - growable byte buffer for building text (exposition, messages, keys) */
+#ifndef PGW_STRBUF_H
+#define PGW_STRBUF_H
+
+#include <stddef.h>
+
+/*
+ * A byte buffer that grows on demand. `data` is always NUL-terminated (the NUL is not
+ * counted in `len`) once anything was added, and may contain NUL bytes itself.
+ * Initialise with STRBUF_INIT or strbuf_init(); release with strbuf_free().
+ */
+struct strbuf {
+    char *data;
+    size_t len;
+    size_t cap;
+};
+
+#define STRBUF_INIT {NULL, 0, 0}
+
+void strbuf_init(struct strbuf *sb);
+void strbuf_free(struct strbuf *sb);
+void strbuf_reset(struct strbuf *sb); /* len = 0, keeps the allocation */
+void strbuf_grow(struct strbuf *sb, size_t extra);
+void strbuf_add(struct strbuf *sb, const void *data, size_t len);
+void strbuf_addstr(struct strbuf *sb, const char *s);
+void strbuf_addch(struct strbuf *sb, char c);
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Detach the buffer: returns the NUL-terminated data (never NULL), which the caller frees. */
+char *strbuf_detach(struct strbuf *sb, size_t *len);
+/* A C string view of the contents ("" when empty); borrowed, valid until the next change. */
+const char *strbuf_str(const struct strbuf *sb);
+
+#endif

@@ -1,0 +1,38 @@
+#!/bin/sh
+# install-deps.sh - install what building and testing pushgateway-c needs.
+#   scripts/install-deps.sh          build dependencies only
+#   scripts/install-deps.sh --test   plus everything the test suite uses
+# Debian/Ubuntu (apt) and RHEL/CentOS (yum/dnf; EL6 needs libevent2-devel and EPEL's jansson).
+set -e
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+SUDO=
+if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
+
+if command -v apt-get >/dev/null 2>&1; then
+    pkgs="build-essential cmake pkg-config libevent-dev libjansson-dev zlib1g-dev curl"
+    if [ $want_test = 1 ]; then
+        pkgs="$pkgs libcmocka-dev python3 python3-prometheus-client netcat-openbsd clang \
+              libclang-rt-dev valgrind"
+    fi
+    missing=
+    for p in $pkgs; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+            missing="$missing $p"
+    done
+    if [ -n "$missing" ]; then
+        $SUDO apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+    fi
+elif command -v yum >/dev/null 2>&1 || command -v dnf >/dev/null 2>&1; then
+    y=$(command -v dnf || command -v yum)
+    el=$(rpm -E '%{rhel}' 2>/dev/null || echo 0)
+    if [ "$el" = 6 ]; then ev=libevent2-devel; else ev=libevent-devel; fi
+    pkgs="gcc make cmake pkgconfig $ev jansson-devel zlib-devel curl"
+    [ $want_test = 1 ] && pkgs="$pkgs libcmocka-devel python3 nc"
+    $SUDO "$y" install -y $pkgs
+else
+    echo "install-deps.sh: no apt-get or yum; install libevent (>= 2.0.21), jansson, zlib, cmake and a C compiler by hand" >&2
+    exit 1
+fi

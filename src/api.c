@@ -1,0 +1,244 @@
+/* api.c - JSON bodies of /api/v1/status and /api/v1/metrics, encoded like Go's encoding/json */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "api.h"
+#include "gofmt.h"
+#include "strbuf.h"
+#include "version.h"
+#include "xmalloc.h"
+
+/* A JSON string; invalid UTF-8 bytes become U+FFFD as Go's encoder writes them. */
+static json_t *
+jstr(const char *s)
+{
+    struct strbuf sb = STRBUF_INIT;
+    size_t n = strlen(s), i = 0;
+    json_t *j;
+
+    if (utf8_valid(s, n))
+        return json_string(s);
+    while (i < n) {
+        size_t len = 1;
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0xc0) {
+            len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+            if (i + len > n || !utf8_valid(s + i, len))
+                len = 0;
+        }
+        if (len == 0 || (c >= 0x80 && c < 0xc0)) {
+            strbuf_addstr(&sb, "\xef\xbf\xbd");
+            i++;
+        } else {
+            strbuf_add(&sb, s + i, len);
+            i += len;
+        }
+    }
+    j = json_string(strbuf_str(&sb));
+    strbuf_free(&sb);
+    return j;
+}
+
+static json_t *
+jfloat(double v)
+{
+    char buf[GOFMT_FLOAT_MAX];
+    gofmt_float_json(buf, v);
+    return json_string(buf);
+}
+
+static json_t *
+juint(uint64_t v)
+{
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
+    return json_string(buf);
+}
+
+static json_t *
+jtime(const struct timespec *ts)
+{
+    char buf[GOFMT_TIME_MAX];
+    gofmt_rfc3339nano(buf, ts);
+    return json_string(buf);
+}
+
+char *
+api_json_dump_go(json_t *v)
+{
+    char *raw = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    struct strbuf sb = STRBUF_INIT;
+    const char *p;
+
+    if (raw == NULL)
+        return xstrdup("null");
+    /* '<' '>' '&' and U+2028/9 can only occur inside strings, so a byte rewrite is safe. */
+    for (p = raw; *p != '\0'; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '\\' && p[1] != '\0') {
+            strbuf_addch(&sb, '\\');
+            p++;
+            strbuf_addch(&sb, *p);
+            if (*p == 'u') {
+                int k;
+                for (k = 0; k < 4 && p[1] != '\0'; k++) {
+                    p++;
+                    strbuf_addch(&sb, (char)(*p >= 'A' && *p <= 'F' ? *p + 32 : *p));
+                }
+            }
+        } else if (c == '<') {
+            strbuf_addstr(&sb, "\\u003c");
+        } else if (c == '>') {
+            strbuf_addstr(&sb, "\\u003e");
+        } else if (c == '&') {
+            strbuf_addstr(&sb, "\\u0026");
+        } else if (c == 0xe2 && (unsigned char)p[1] == 0x80 &&
+                   ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9)) {
+            strbuf_addstr(&sb, (unsigned char)p[2] == 0xa8 ? "\\u2028" : "\\u2029");
+            p += 2;
+        } else {
+            strbuf_addch(&sb, (char)c);
+        }
+    }
+    free(raw);
+    return strbuf_detach(&sb, NULL);
+}
+
+/* Wrap data in {"status":"success","data":...} and encode it; steals data. */
+static char *
+success(json_t *data)
+{
+    json_t *root = json_object();
+    char *out;
+
+    json_object_set_new(root, "status", json_string("success"));
+    json_object_set_new(root, "data", data);
+    out = api_json_dump_go(root);
+    json_decref(root);
+    return out;
+}
+
+char *
+api_status_json(const struct config *cfg, const struct timespec *start_time)
+{
+    json_t *data = json_object(), *build = json_object(), *flags = json_object();
+    const char *name;
+    char *value;
+    size_t i;
+
+    json_object_set_new(build, "branch", json_string(PGW_BRANCH));
+    json_object_set_new(build, "buildDate", json_string(PGW_BUILD_DATE));
+    json_object_set_new(build, "buildUser", json_string(""));
+#ifdef __clang__
+    json_object_set_new(build, "goVersion", json_string("clang " __clang_version__));
+#else
+    json_object_set_new(build, "goVersion", json_string("gcc " __VERSION__));
+#endif
+    json_object_set_new(build, "revision", json_string(PGW_REVISION));
+    json_object_set_new(build, "version", json_string(PGW_VERSION));
+    for (i = 0; (name = config_flag(cfg, i, &value)) != NULL; i++) {
+        json_object_set_new(flags, name, jstr(value));
+        free(value);
+    }
+    json_object_set_new(data, "build_information", build);
+    json_object_set_new(data, "flags", flags);
+    json_object_set_new(data, "start_time", jtime(start_time));
+    return success(data);
+}
+
+static json_t *
+labels_object(const struct label *labels, size_t n)
+{
+    json_t *o = json_object();
+    size_t i;
+
+    for (i = 0; i < n; i++)
+        json_object_set_new(o, labels[i].name, jstr(labels[i].value));
+    return o;
+}
+
+/* Histogram counts: the float flavour when it is positive, else the integer one. */
+static json_t *
+jcount(uint64_t count, double count_float)
+{
+    return count_float > 0 ? jfloat(count_float) : juint(count);
+}
+
+/* One metric as upstream's makeEncodableMetrics renders it for a family of type t. */
+static json_t *
+metric_object(const struct metric *m, enum metric_type t)
+{
+    json_t *o = json_object();
+    size_t i;
+
+    json_object_set_new(o, "labels", labels_object(m->labels, m->nlabels));
+    if (t == METRIC_SUMMARY) {
+        json_t *q = json_object();
+        for (i = 0; i < m->nquantiles; i++) {
+            char key[GOFMT_FLOAT_MAX];
+            gofmt_float_json(key, m->quantiles[i].quantile);
+            json_object_set_new(q, key, jfloat(m->quantiles[i].value));
+        }
+        json_object_set_new(o, "quantiles", q);
+        json_object_set_new(o, "count", juint(m->count));
+        json_object_set_new(o, "sum", jfloat(m->sum));
+    } else if (t == METRIC_HISTOGRAM) {
+        json_t *b = json_object();
+        for (i = 0; i < m->nbuckets; i++) {
+            char key[GOFMT_FLOAT_MAX];
+            gofmt_float_json(key, m->buckets[i].upper_bound);
+            json_object_set_new(b, key, jcount(m->buckets[i].count, m->buckets[i].count_float));
+        }
+        json_object_set_new(o, "buckets", b);
+        json_object_set_new(o, "count", jcount(m->count, m->count_float));
+        json_object_set_new(o, "sum", jfloat(m->sum));
+    } else {
+        /* Gauge histograms fall here too and show "0", as upstream's getValue gives. */
+        int scalar = m->kind == METRIC_COUNTER || m->kind == METRIC_GAUGE ||
+                     m->kind == METRIC_UNTYPED;
+        json_object_set_new(o, "value", jfloat(scalar ? m->value : 0));
+    }
+    return o;
+}
+
+static json_t *
+family_object(const struct stored_family *sf)
+{
+    const struct metric_family *mf = sf->mf;
+    json_t *o = json_object(), *metrics = json_array();
+    size_t i;
+
+    json_object_set_new(o, "time_stamp", jtime(&sf->ts));
+    json_object_set_new(o, "type", json_string(metric_type_enum(mf->type)));
+    if (mf->help != NULL && mf->help[0] != '\0')
+        json_object_set_new(o, "help", jstr(mf->help));
+    for (i = 0; i < mf->nmetrics; i++)
+        json_array_append_new(metrics, metric_object(&mf->metrics[i], mf->type));
+    json_object_set_new(o, "metrics", metrics);
+    return o;
+}
+
+char *
+api_metrics_json(struct store *st)
+{
+    json_t *data = json_array();
+    struct group *const *groups;
+    size_t n, i, j;
+
+    groups = store_groups_sorted(st, &n);
+    for (i = 0; i < n; i++) {
+        const struct group *g = groups[i];
+        json_t *o = json_object();
+
+        json_object_set_new(o, "labels", labels_object(g->key.labels, g->key.n));
+        json_object_set_new(o, "last_push_successful",
+                            group_last_push_successful(g) ? json_true() : json_false());
+        /* Family keys come last and may overwrite "labels" (upstream quirk, spec §13.7). */
+        for (j = 0; j < g->nfams; j++)
+            json_object_set_new(o, g->fams[j]->mf->name, family_object(g->fams[j]));
+        json_array_append_new(data, o);
+    }
+    return success(data);
+}

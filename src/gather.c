@@ -1,0 +1,144 @@
+/* gather.c - merge own and stored families into the sorted view a scrape renders */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "exposition.h"
+#include "gather.h"
+#include "selfmetrics.h"
+#include "xmalloc.h"
+
+static int
+metric_ptr_cmp(const void *a, const void *b)
+{
+    return expo_metric_cmp(*(const struct metric *const *)a, *(const struct metric *const *)b);
+}
+
+static int
+family_ptr_cmp(const void *a, const void *b)
+{
+    return strcmp((*(struct metric_family *const *)a)->name,
+                  (*(struct metric_family *const *)b)->name);
+}
+
+/* The member whose group comes first in grouping-key order: its HELP wins (spec §7.2). */
+static const struct stored_family *
+first_member(const struct famidx *fi)
+{
+    const struct stored_family *best = NULL, *sf;
+
+    for (sf = fi->members; sf != NULL; sf = sf->idx_next) {
+        if (best == NULL) {
+            best = sf;
+        } else {
+            const struct group *a = sf->group, *b = best->group;
+            size_t n = a->keylen < b->keylen ? a->keylen : b->keylen;
+            int c = memcmp(a->keystr, b->keystr, n);
+            if (c < 0 || (c == 0 && a->keylen < b->keylen))
+                best = sf;
+        }
+    }
+    return best;
+}
+
+/* Merge own family `own` (may be NULL) and stored families `fi` (may be NULL) into gf. */
+static void
+merge_one(struct gathered_family *gf, const struct metric_family *own, const struct famidx *fi)
+{
+    size_t n = own != NULL ? own->nmetrics : 0, i;
+    const struct stored_family *sf;
+
+    if (fi != NULL)
+        for (sf = fi->members; sf != NULL; sf = sf->idx_next)
+            n += sf->mf->nmetrics;
+    gf->metrics = xreallocarray(NULL, n + 1, sizeof(*gf->metrics));
+    gf->nmetrics = 0;
+    if (own != NULL)
+        for (i = 0; i < own->nmetrics; i++)
+            gf->metrics[gf->nmetrics++] = &own->metrics[i];
+    if (fi != NULL)
+        for (sf = fi->members; sf != NULL; sf = sf->idx_next)
+            for (i = 0; i < sf->mf->nmetrics; i++)
+                gf->metrics[gf->nmetrics++] = &sf->mf->metrics[i];
+    qsort(gf->metrics, gf->nmetrics, sizeof(*gf->metrics), metric_ptr_cmp);
+    if (own != NULL) {
+        gf->name = own->name;
+        gf->help = own->help;
+        gf->type = own->type;
+    } else {
+        /* An own family without series right now still owns the HELP of its name. */
+        const struct own_family *of = own_family_find(fi->name);
+        const struct stored_family *first = first_member(fi);
+        gf->name = fi->name;
+        gf->help = of != NULL ? of->help : first->mf->help;
+        gf->type = first->mf->type;
+    }
+}
+
+int
+gather_collect(struct gather *g, struct store *st, int verify, int utf8_names, char **err)
+{
+    struct famidx *const *fams;
+    size_t nfams, i = 0, j = 0, k;
+
+    memset(g, 0, sizeof(*g));
+    *err = NULL;
+    if (verify && check_store(st, utf8_names, err) != 0)
+        return -1;
+    family_list_init(&g->own);
+    selfmetrics_collect(&g->own);
+    for (k = 0; k < g->own.n; k++) {
+        struct metric_family *mf = g->own.v[k];
+        size_t m;
+        for (m = 0; m < mf->nmetrics; m++)
+            metric_sort_labels(&mf->metrics[m]);
+    }
+    qsort(g->own.v, g->own.n, sizeof(*g->own.v), family_ptr_cmp);
+    fams = store_families_sorted(st, &nfams);
+    g->v = xreallocarray(NULL, g->own.n + nfams + 1, sizeof(*g->v));
+    /* Two-way merge of two name-sorted lists. */
+    while (i < g->own.n || j < nfams) {
+        const struct metric_family *own = NULL;
+        const struct famidx *fi = NULL;
+        int c;
+
+        if (i >= g->own.n)
+            c = 1;
+        else if (j >= nfams)
+            c = -1;
+        else
+            c = strcmp(g->own.v[i]->name, fams[j]->name);
+        if (c <= 0)
+            own = g->own.v[i++];
+        if (c >= 0)
+            fi = fams[j++];
+        merge_one(&g->v[g->n], own, fi);
+        if (g->v[g->n].nmetrics == 0)
+            free(g->v[g->n].metrics);
+        else
+            g->n++;
+    }
+    return 0;
+}
+
+void
+gather_free(struct gather *g)
+{
+    size_t i;
+
+    for (i = 0; i < g->n; i++)
+        free(g->v[i].metrics);
+    free(g->v);
+    family_list_free(&g->own);
+    memset(g, 0, sizeof(*g));
+}
+
+void
+gather_render_text(const struct gather *g, struct strbuf *out)
+{
+    size_t i;
+
+    for (i = 0; i < g->n; i++)
+        expo_text_family(out, g->v[i].name, g->v[i].help, g->v[i].type, g->v[i].metrics,
+                         g->v[i].nmetrics);
+}

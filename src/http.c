@@ -1,0 +1,758 @@
+/* http.c - evhttp server: ServeMux/httprouter-compatible routing, replies, request bodies */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "compress.h"
+#include "http.h"
+#include "http_internal.h"
+#include "log.h"
+#include "xmalloc.h"
+
+/* HTTP methods we route, as bits; names sorted for Allow headers. */
+static const struct {
+    enum evhttp_cmd_type cmd;
+    const char *name;
+} methods[] = {
+    {EVHTTP_REQ_CONNECT, "CONNECT"}, {EVHTTP_REQ_DELETE, "DELETE"}, {EVHTTP_REQ_GET, "GET"},
+    {EVHTTP_REQ_HEAD, "HEAD"},       {EVHTTP_REQ_OPTIONS, "OPTIONS"}, {EVHTTP_REQ_PATCH, "PATCH"},
+    {EVHTTP_REQ_POST, "POST"},       {EVHTTP_REQ_PUT, "PUT"},         {EVHTTP_REQ_TRACE, "TRACE"},
+};
+#define NMETHODS (sizeof(methods) / sizeof(methods[0]))
+
+/* Largest request body accepted (before and after gzip decoding) and header block. */
+#define MAX_BODY_BYTES (256u * 1024 * 1024)
+#define MAX_HEADER_BYTES (1024u * 1024)
+
+struct route {
+    char *pattern;     /* static segments, ":job" (one segment), "*rest" (rest incl. its '/') */
+    unsigned methods;  /* HTTP_M_* bits */
+    http_handler_fn fn;
+};
+
+struct router {
+    struct route *v;
+    size_t n;
+};
+
+struct http_server {
+    struct gateway *gw;
+    struct evhttp *http;
+    struct router main_router; /* everything outside the API subtree; bodies decoded */
+    struct router api_router;  /* mounted at <prefix>/api/v1 with the prefix stripped */
+    char *api_root;            /* "<prefix>/api/v1" */
+    struct evhttp_bound_socket **listeners;
+    size_t nlisteners;
+};
+
+unsigned
+http_method_bit(enum evhttp_cmd_type cmd)
+{
+    size_t i;
+
+    for (i = 0; i < NMETHODS; i++)
+        if (methods[i].cmd == cmd)
+            return 1u << i;
+    return 0;
+}
+
+const char *
+http_method_name(enum evhttp_cmd_type cmd)
+{
+    size_t i;
+
+    for (i = 0; i < NMETHODS; i++)
+        if (methods[i].cmd == cmd)
+            return methods[i].name;
+    return "UNKNOWN";
+}
+
+#define M_GET http_method_bit(EVHTTP_REQ_GET)
+#define M_POST http_method_bit(EVHTTP_REQ_POST)
+#define M_PUT http_method_bit(EVHTTP_REQ_PUT)
+#define M_DELETE http_method_bit(EVHTTP_REQ_DELETE)
+#define M_OPTIONS http_method_bit(EVHTTP_REQ_OPTIONS)
+
+static void
+router_add(struct router *r, const char *pattern, unsigned mbits, http_handler_fn fn)
+{
+    r->v = xreallocarray(r->v, r->n + 1, sizeof(*r->v));
+    r->v[r->n].pattern = xstrdup(pattern);
+    r->v[r->n].methods = mbits;
+    r->v[r->n].fn = fn;
+    r->n++;
+}
+
+static void
+router_free(struct router *r)
+{
+    size_t i;
+
+    for (i = 0; i < r->n; i++)
+        free(r->v[i].pattern);
+    free(r->v);
+    r->v = NULL;
+    r->n = 0;
+}
+
+static int
+chars_eq(char a, char b, int ci)
+{
+    return ci ? tolower((unsigned char)a) == tolower((unsigned char)b) : a == b;
+}
+
+/*
+ * Match path against a route pattern, httprouter style. With ci, static parts compare
+ * case-insensitively and `fixed` receives the corrected path. Fills params on success.
+ */
+static int
+route_match(const char *pat, const char *path, int ci, struct http_params *ps, struct strbuf *fixed)
+{
+    const char *p = pat, *s = path;
+
+    ps->n = 0;
+    while (*p != '\0') {
+        if (*p == ':') {
+            const char *end = strchr(s, '/');
+            size_t len = end != NULL ? (size_t)(end - s) : strlen(s);
+            if (len == 0 || ps->n >= HTTP_MAX_PARAMS)
+                return 0;
+            ps->v[ps->n].value = s;
+            ps->v[ps->n].len = len;
+            ps->n++;
+            if (fixed != NULL)
+                strbuf_add(fixed, s, len);
+            s += len;
+            while (*p != '\0' && *p != '/')
+                p++;
+        } else if (*p == '/' && p[1] == '*') {
+            /* A catch-all takes the rest of the path, including the '/' it starts with. */
+            if (*s != '/' || ps->n >= HTTP_MAX_PARAMS)
+                return 0;
+            ps->v[ps->n].value = s;
+            ps->v[ps->n].len = strlen(s);
+            ps->n++;
+            if (fixed != NULL)
+                strbuf_addstr(fixed, s);
+            return 1;
+        } else {
+            if (!chars_eq(*p, *s, ci))
+                return 0;
+            if (fixed != NULL)
+                strbuf_addch(fixed, *p);
+            p++;
+            s++;
+        }
+    }
+    return *s == '\0';
+}
+
+/* The route serving (path, method bit), or NULL. */
+static const struct route *
+router_lookup(const struct router *r, const char *path, unsigned mbit, struct http_params *ps)
+{
+    size_t i;
+
+    for (i = 0; i < r->n; i++)
+        if ((r->v[i].methods & mbit) && route_match(r->v[i].pattern, path, 0, ps, NULL))
+            return &r->v[i];
+    return NULL;
+}
+
+/* Methods with a route for this path (httprouter's allowed(): OPTIONS-only routes excluded). */
+static unsigned
+router_allowed(const struct router *r, const char *path)
+{
+    struct http_params ps;
+    unsigned bits = 0;
+    size_t i;
+
+    for (i = 0; i < r->n; i++)
+        if ((r->v[i].methods & ~M_OPTIONS) && route_match(r->v[i].pattern, path, 0, &ps, NULL))
+            bits |= r->v[i].methods & ~M_OPTIONS;
+    return bits;
+}
+
+/* The Allow header value: allowed methods plus OPTIONS, sorted, or NULL when none. */
+static char *
+allow_header(unsigned bits)
+{
+    struct strbuf sb = STRBUF_INIT;
+    size_t i;
+
+    if (bits == 0)
+        return NULL;
+    bits |= M_OPTIONS;
+    for (i = 0; i < NMETHODS; i++) {
+        if (bits & (1u << i)) {
+            if (sb.len > 0)
+                strbuf_addstr(&sb, ", ");
+            strbuf_addstr(&sb, methods[i].name);
+        }
+    }
+    return strbuf_detach(&sb, NULL);
+}
+
+/* Does any route of this method have a static prefix equal to path (a "/metrics/job/" node)? */
+static int
+router_is_param_node(const struct router *r, const char *path, unsigned mbit)
+{
+    size_t i, n = strlen(path);
+
+    for (i = 0; i < r->n; i++) {
+        const char *colon = strchr(r->v[i].pattern, ':');
+        if ((r->v[i].methods & mbit) && colon != NULL &&
+            (size_t)(colon - r->v[i].pattern) == n && strncmp(r->v[i].pattern, path, n) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/*
+ * httprouter's redirect suggestions for an unmatched path: the trailing-slash toggle, then a
+ * case-insensitive match of the cleaned path. Returns the new path (caller frees) or NULL.
+ */
+static char *
+router_redirect(const struct router *r, const char *path, unsigned mbit)
+{
+    struct http_params ps;
+    struct strbuf alt = STRBUF_INIT, fixed = STRBUF_INIT;
+    size_t n = strlen(path), i, k;
+    char *clean;
+
+    if (n > 1 && path[n - 1] == '/') {
+        strbuf_add(&alt, path, n - 1);
+        if (router_lookup(r, alt.data, mbit, &ps) != NULL ||
+            router_is_param_node(r, path, mbit))
+            return strbuf_detach(&alt, NULL);
+    } else {
+        strbuf_add(&alt, path, n);
+        strbuf_addch(&alt, '/');
+        if (router_lookup(r, alt.data, mbit, &ps) != NULL)
+            return strbuf_detach(&alt, NULL);
+    }
+    strbuf_free(&alt);
+    clean = http_clean_path(path);
+    for (k = 0; k < 2; k++) {
+        /* Second round: the same with the trailing slash toggled. */
+        struct strbuf cand = STRBUF_INIT;
+        size_t cn = strlen(clean);
+        if (k == 0)
+            strbuf_addstr(&cand, clean);
+        else if (cn > 1 && clean[cn - 1] == '/')
+            strbuf_add(&cand, clean, cn - 1);
+        else {
+            strbuf_addstr(&cand, clean);
+            strbuf_addch(&cand, '/');
+        }
+        for (i = 0; i < r->n; i++) {
+            strbuf_reset(&fixed);
+            if ((r->v[i].methods & mbit) &&
+                route_match(r->v[i].pattern, cand.data, 1, &ps, &fixed)) {
+                strbuf_free(&cand);
+                free(clean);
+                return strbuf_detach(&fixed, NULL);
+            }
+        }
+        strbuf_free(&cand);
+    }
+    free(clean);
+    strbuf_free(&fixed);
+    return NULL;
+}
+
+char *
+http_clean_path(const char *p)
+{
+    /* Go's path.Clean, keeping a trailing slash as ServeMux does. */
+    struct strbuf out = STRBUF_INIT;
+    size_t n = strlen(p), i = 0;
+    int trailing = n > 0 && p[n - 1] == '/';
+
+    strbuf_addch(&out, '/');
+    while (i < n) {
+        size_t start, len;
+        while (i < n && p[i] == '/')
+            i++;
+        start = i;
+        while (i < n && p[i] != '/')
+            i++;
+        len = i - start;
+        if (len == 0 || (len == 1 && p[start] == '.'))
+            continue;
+        if (len == 2 && p[start] == '.' && p[start + 1] == '.') {
+            /* Drop the last segment written, never past the root. */
+            while (out.len > 1 && out.data[out.len - 1] != '/')
+                out.len--;
+            if (out.len > 1)
+                out.len--;
+            out.data[out.len] = '\0';
+            continue;
+        }
+        if (out.len > 1)
+            strbuf_addch(&out, '/');
+        strbuf_add(&out, p + start, len);
+    }
+    if (trailing && out.len > 1)
+        strbuf_addch(&out, '/');
+    return strbuf_detach(&out, NULL);
+}
+
+/* Percent-decode a path like Go's url.PathUnescape; -1 on a malformed escape. */
+static int
+percent_decode(const char *s, size_t n, struct strbuf *out)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (s[i] == '%') {
+            int hi, lo;
+            if (i + 2 >= n)
+                return -1;
+            hi = isxdigit((unsigned char)s[i + 1]) ? s[i + 1] : -1;
+            lo = isxdigit((unsigned char)s[i + 2]) ? s[i + 2] : -1;
+            if (hi < 0 || lo < 0)
+                return -1;
+            hi = hi <= '9' ? hi - '0' : (tolower(hi) - 'a' + 10);
+            lo = lo <= '9' ? lo - '0' : (tolower(lo) - 'a' + 10);
+            strbuf_addch(out, (char)(hi * 16 + lo));
+            i += 2;
+        } else {
+            strbuf_addch(out, s[i]);
+        }
+    }
+    return 0;
+}
+
+/* ----- replies ----- */
+
+void
+http_reply(struct http_ctx *c, int code, const char *content_type, const void *body, size_t len)
+{
+    struct evkeyvalq *h = evhttp_request_get_output_headers(c->req);
+    struct evbuffer *buf = evbuffer_new();
+    char clen[32];
+
+    if (content_type != NULL)
+        evhttp_add_header(h, "Content-Type", content_type);
+    if (c->close_connection)
+        evhttp_add_header(h, "Connection", "close");
+    snprintf(clen, sizeof(clen), "%zu", len);
+    evhttp_remove_header(h, "Content-Length");
+    evhttp_add_header(h, "Content-Length", clen);
+    /* HEAD (answered like GET, a deliberate improvement) gets the headers only. */
+    if (c->cmd != EVHTTP_REQ_HEAD && len > 0)
+        evbuffer_add(buf, body, len);
+    evhttp_send_reply(c->req, code, NULL, buf);
+    evbuffer_free(buf);
+    c->replied = code;
+    log_debug("request", "method", http_method_name(c->cmd), "path", c->raw_path, "code",
+              code == 200 ? "200" : code == 202 ? "202" : code == 400 ? "400" : "other");
+}
+
+void
+http_reply_error(struct http_ctx *c, int code, const char *msg)
+{
+    struct strbuf sb = STRBUF_INIT;
+
+    strbuf_addstr(&sb, msg);
+    strbuf_addch(&sb, '\n');
+    evhttp_add_header(evhttp_request_get_output_headers(c->req), "X-Content-Type-Options",
+                      "nosniff");
+    http_reply(c, code, "text/plain; charset=utf-8", sb.data, sb.len);
+    strbuf_free(&sb);
+}
+
+void
+http_reply_text(struct http_ctx *c, int code, const char *msg)
+{
+    http_reply(c, code, "text/plain; charset=utf-8", msg, strlen(msg));
+}
+
+void
+http_reply_empty(struct http_ctx *c, int code)
+{
+    http_reply(c, code, NULL, NULL, 0);
+}
+
+/* http.Redirect: GET and HEAD get a small HTML body. */
+static void
+reply_redirect(struct http_ctx *c, int code, const char *location)
+{
+    struct evkeyvalq *h = evhttp_request_get_output_headers(c->req);
+
+    evhttp_add_header(h, "Location", location);
+    if (c->cmd == EVHTTP_REQ_GET || c->cmd == EVHTTP_REQ_HEAD) {
+        char *esc = evhttp_htmlescape(location);
+        char *body = xasprintf("<a href=\"%s\">%s</a>.\n\n", esc,
+                               code == 301 ? "Moved Permanently" : "Temporary Redirect");
+        http_reply(c, code, "text/html; charset=utf-8", body, strlen(body));
+        free(body);
+        free(esc);
+    } else {
+        http_reply_empty(c, code);
+    }
+}
+
+/* ----- dispatch ----- */
+
+/* Serve a request from one router, with httprouter's 301/307, 405 and OPTIONS behaviour. */
+static void
+router_serve(struct http_server *hs, const struct router *r, struct http_ctx *c, const char *path)
+{
+    unsigned mbit = http_method_bit(c->cmd);
+    unsigned lookup_bit = c->cmd == EVHTTP_REQ_HEAD ? M_GET : mbit;
+    const struct route *rt;
+    unsigned allowed;
+    char *allow;
+
+    c->path = path;
+    rt = router_lookup(r, path, lookup_bit, &c->params);
+    if (rt != NULL) {
+        rt->fn(c);
+        return;
+    }
+    /* Redirect suggestions exist only for methods that have routes at all. */
+    if (c->cmd != EVHTTP_REQ_CONNECT && strcmp(path, "/") != 0 && r == &hs->main_router) {
+        size_t i;
+        int has_tree = 0;
+        for (i = 0; i < r->n; i++)
+            has_tree |= (r->v[i].methods & lookup_bit) != 0;
+        if (has_tree) {
+            char *to = router_redirect(r, path, lookup_bit);
+            if (to != NULL) {
+                char *loc = xasprintf("%s%s", c->mount, to);
+                reply_redirect(c, c->cmd == EVHTTP_REQ_GET || c->cmd == EVHTTP_REQ_HEAD ? 301 : 307,
+                               loc);
+                free(loc);
+                free(to);
+                return;
+            }
+        }
+    }
+    allowed = router_allowed(r, path);
+    allow = allow_header(allowed);
+    if (c->cmd == EVHTTP_REQ_OPTIONS && allow != NULL) {
+        evhttp_add_header(evhttp_request_get_output_headers(c->req), "Allow", allow);
+        http_reply_empty(c, 200);
+    } else if (c->cmd != EVHTTP_REQ_OPTIONS && allow != NULL) {
+        evhttp_add_header(evhttp_request_get_output_headers(c->req), "Allow", allow);
+        http_reply_error(c, 405, "Method Not Allowed");
+    } else {
+        http_reply_error(c, 404, "404 page not found");
+    }
+    free(allow);
+}
+
+/*
+ * Decode the request body per Content-Encoding for the main router (spec §2). Returns 0,
+ * or replies with the error and returns -1.
+ */
+static int
+decode_body(struct http_ctx *c)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(c->req);
+    const char *enc =
+        evhttp_find_header(evhttp_request_get_input_headers(c->req), "Content-Encoding");
+    size_t len = evbuffer_get_length(in);
+    const unsigned char *data = len > 0 ? evbuffer_pullup(in, -1) : (const unsigned char *)"";
+
+    c->body = (const char *)data;
+    c->body_len = len;
+    if (enc == NULL)
+        return 0;
+    if (evutil_ascii_strcasecmp(enc, "gzip") == 0) {
+        const char *herr;
+        if (gzip_header_check(data, len, &herr) != 0) {
+            http_reply_error(c, 400, herr);
+            return -1;
+        }
+        c->gzip_body = 1;
+    } else if (evutil_ascii_strcasecmp(enc, "snappy") == 0) {
+        http_reply_error(c, 415, "Content-Encoding snappy is not supported by this gateway");
+        return -1;
+    }
+    return 0;
+}
+
+int
+http_body_text(struct http_ctx *c, const char **body, size_t *len, char **err)
+{
+    int rc;
+
+    if (!c->gzip_body) {
+        *body = c->body;
+        *len = c->body_len;
+        return 0;
+    }
+    if (!c->decoded_ready) {
+        rc = gzip_decompress((const unsigned char *)c->body, c->body_len, MAX_BODY_BYTES,
+                             &c->decoded, err);
+        if (rc != 0)
+            return rc;
+        c->decoded_ready = 1;
+    }
+    *body = c->decoded.data != NULL ? c->decoded.data : "";
+    *len = c->decoded.len;
+    return 0;
+}
+
+/* Does the request carry a body on a method evhttp 2.0 would not read it for? */
+static int
+has_unread_body(struct evhttp_request *req, enum evhttp_cmd_type cmd)
+{
+    struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+    const char *cl = evhttp_find_header(h, "Content-Length");
+
+    if (cmd == EVHTTP_REQ_POST || cmd == EVHTTP_REQ_PUT || cmd == EVHTTP_REQ_PATCH)
+        return 0;
+    return evhttp_find_header(h, "Transfer-Encoding") != NULL ||
+           (cl != NULL && strcmp(cl, "0") != 0);
+}
+
+static void
+http_gen_cb(struct evhttp_request *req, void *arg)
+{
+    struct http_server *hs = arg;
+    struct http_ctx c;
+    const char *uri = evhttp_request_get_uri(req);
+    const char *q, *raw;
+    struct strbuf rawpath = STRBUF_INIT, decoded = STRBUF_INIT;
+    size_t api_len = strlen(hs->api_root);
+    char *clean;
+
+    memset(&c, 0, sizeof(c));
+    c.server = hs;
+    c.gw = hs->gw;
+    c.req = req;
+    c.cmd = evhttp_request_get_command(req);
+    clock_gettime(CLOCK_REALTIME, &c.received);
+    strbuf_init(&c.decoded);
+    c.mount = "";
+    c.close_connection = has_unread_body(req, c.cmd);
+
+    /* Absolute-form request targets: keep only the path. */
+    raw = uri;
+    if (strncmp(raw, "http://", 7) == 0 || strncmp(raw, "https://", 8) == 0) {
+        raw = strchr(strchr(raw, ':') + 3, '/');
+        if (raw == NULL)
+            raw = "/";
+    }
+    q = strchr(raw, '?');
+    strbuf_add(&rawpath, raw, q != NULL ? (size_t)(q - raw) : strlen(raw));
+    c.raw_path = strbuf_str(&rawpath);
+    c.query = q != NULL ? q + 1 : NULL;
+
+    /* ServeMux cleans the escaped path and redirects to the clean form (301). */
+    clean = http_clean_path(c.raw_path);
+    if (c.cmd != EVHTTP_REQ_CONNECT && strcmp(clean, c.raw_path) != 0) {
+        char *loc = c.query != NULL ? xasprintf("%s?%s", clean, c.query) : xstrdup(clean);
+        reply_redirect(&c, 301, loc);
+        free(loc);
+        goto done;
+    }
+    if (percent_decode(c.raw_path, rawpath.len, &decoded) != 0) {
+        c.close_connection = 1;
+        http_reply_text(&c, 400, "400 Bad Request: invalid URL escape");
+        goto done;
+    }
+    if (memchr(decoded.data, '\0', decoded.len) != NULL) {
+        http_reply_error(&c, 400, "invalid URL: the path contains a NUL byte");
+        goto done;
+    }
+
+    if (strncmp(decoded.data, hs->api_root, api_len) == 0 && decoded.data[api_len] == '/') {
+        c.mount = hs->api_root;
+        router_serve(hs, &hs->api_router, &c, decoded.data + api_len);
+    } else if (strcmp(decoded.data, hs->api_root) == 0) {
+        char *loc = xasprintf("%s/", hs->api_root);
+        reply_redirect(&c, 301, loc);
+        free(loc);
+    } else {
+        if (decode_body(&c) == 0)
+            router_serve(hs, &hs->main_router, &c, decoded.data);
+    }
+done:
+    free(clean);
+    strbuf_free(&rawpath);
+    strbuf_free(&decoded);
+    strbuf_free(&c.decoded);
+}
+
+/* ----- set-up ----- */
+
+/* Go's path.Join of two parts (Clean of "a/b"), for the telemetry path. */
+static char *
+path_join(const char *a, const char *b)
+{
+    char *joined = xasprintf("%s/%s", a, b);
+    char *clean = http_clean_path(joined);
+    size_t n = strlen(clean);
+
+    /* path.Join does not keep a trailing slash. */
+    if (n > 1 && clean[n - 1] == '/')
+        clean[n - 1] = '\0';
+    free(joined);
+    return clean;
+}
+
+struct http_server *
+http_server_new(struct gateway *gw, char **err)
+{
+    struct http_server *hs = xcalloc(1, sizeof(*hs));
+    const char *p = gw->cfg->route_prefix;
+    char *s;
+
+    hs->gw = gw;
+    hs->http = evhttp_new(gw->base);
+    if (hs->http == NULL) {
+        *err = xstrdup("cannot create the HTTP server");
+        free(hs);
+        return NULL;
+    }
+    evhttp_set_allowed_methods(hs->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+                                             EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+                                             EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
+                                             EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+    evhttp_set_max_body_size(hs->http, MAX_BODY_BYTES);
+    evhttp_set_max_headers_size(hs->http, MAX_HEADER_BYTES);
+    evhttp_set_timeout(hs->http, 60);
+#if LIBEVENT_VERSION_NUMBER >= 0x02010800
+    /* Replies without a body must not get libevent's text/html default type. */
+    evhttp_set_default_content_type(hs->http, NULL);
+#endif
+    evhttp_set_gencb(hs->http, http_gen_cb, hs);
+
+    s = path_join(p, gw->cfg->telemetry_path);
+    router_add(&hs->main_router, s, M_GET, http_handle_metrics);
+    free(s);
+#define ADD(path, bits, fn)                                                                        \
+    do {                                                                                           \
+        s = xasprintf("%s%s", p, path);                                                            \
+        router_add(&hs->main_router, s, bits, fn);                                                 \
+        free(s);                                                                                   \
+    } while (0)
+    ADD("/metrics/job/:job", M_PUT | M_POST | M_DELETE, http_handle_push);
+    ADD("/metrics/job/:job/*labels", M_PUT | M_POST | M_DELETE, http_handle_push);
+    ADD("/metrics/job@base64/:job", M_PUT | M_POST | M_DELETE, http_handle_push);
+    ADD("/metrics/job@base64/:job/*labels", M_PUT | M_POST | M_DELETE, http_handle_push);
+    ADD("/-/healthy", M_GET, http_handle_healthy);
+    ADD("/-/ready", M_GET, http_handle_ready);
+    ADD("/-/quit", M_PUT | M_POST, http_handle_quit);
+    ADD("/", M_GET, http_handle_ui);
+    ADD("/status", M_GET, http_handle_ui);
+    ADD("/static/*filepath", M_GET, http_handle_static);
+#undef ADD
+    /* GET /-/quit is registered without the prefix (upstream quirk, spec §3). */
+    router_add(&hs->main_router, "/-/quit", M_GET, http_handle_quit_get);
+
+    hs->api_root = xasprintf("%s/api/v1", p);
+    router_add(&hs->api_router, "/status", M_GET, http_handle_api_status);
+    router_add(&hs->api_router, "/metrics", M_GET, http_handle_api_metrics);
+    if (gw->cfg->enable_admin_api)
+        router_add(&hs->api_router, "/admin/wipe", M_PUT, http_handle_wipe);
+    router_add(&hs->api_router, "/*path", M_OPTIONS, http_handle_api_options);
+    return hs;
+}
+
+int
+http_server_listen(struct http_server *hs, const char *address, char **err)
+{
+    const char *colon = strrchr(address, ':');
+    struct evhttp_bound_socket *bs;
+    char host[256], portbuf[16];
+    char *end;
+    long port;
+    size_t hl;
+
+    if (colon == NULL) {
+        *err = xasprintf("listen address %s: missing port", address);
+        return -1;
+    }
+    hl = (size_t)(colon - address);
+    if (hl >= sizeof(host)) {
+        *err = xasprintf("listen address %s: host too long", address);
+        return -1;
+    }
+    memcpy(host, address, hl);
+    host[hl] = '\0';
+    if (hl >= 2 && host[0] == '[' && host[hl - 1] == ']') {
+        memmove(host, host + 1, hl - 2);
+        host[hl - 2] = '\0';
+    }
+    errno = 0;
+    port = strtol(colon + 1, &end, 10);
+    if (colon[1] == '\0' || *end != '\0' || port < 0 || port > 65535 || errno != 0) {
+        *err = xasprintf("listen address %s: invalid port", address);
+        return -1;
+    }
+    /* An empty host listens on every address, IPv6 and IPv4 (as Go's ":9091"). */
+    bs = evhttp_bind_socket_with_handle(hs->http, host[0] != '\0' ? host : "::", (unsigned short)port);
+    if (bs == NULL && host[0] == '\0')
+        bs = evhttp_bind_socket_with_handle(hs->http, "0.0.0.0", (unsigned short)port);
+    if (bs == NULL) {
+        *err = xasprintf("listen tcp %s: %s", address, strerror(errno ? errno : EADDRINUSE));
+        return -1;
+    }
+    {
+        struct sockaddr_storage ss;
+        socklen_t sl = sizeof(ss);
+        char ip[INET6_ADDRSTRLEN] = "?";
+        int fd = evhttp_bound_socket_get_fd(bs);
+        unsigned short bound = 0;
+        char *shown;
+
+        if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+            if (ss.ss_family == AF_INET6) {
+                struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+                inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+                bound = ntohs(s6->sin6_port);
+            } else {
+                struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+                inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+                bound = ntohs(s4->sin_port);
+            }
+        }
+        snprintf(portbuf, sizeof(portbuf), "%u", bound);
+        shown = ss.ss_family == AF_INET6 ? xasprintf("[%s]:%s", ip, portbuf)
+                                         : xasprintf("%s:%s", ip, portbuf);
+        log_info("Listening on", "address", shown);
+        free(shown);
+    }
+    hs->listeners = xreallocarray(hs->listeners, hs->nlisteners + 1, sizeof(*hs->listeners));
+    hs->listeners[hs->nlisteners++] = bs;
+    return 0;
+}
+
+void
+http_server_close_listeners(struct http_server *hs)
+{
+    size_t i;
+
+    for (i = 0; i < hs->nlisteners; i++)
+        evhttp_del_accept_socket(hs->http, hs->listeners[i]);
+    hs->nlisteners = 0;
+}
+
+void
+http_server_free(struct http_server *hs)
+{
+    if (hs == NULL)
+        return;
+    if (hs->http != NULL)
+        evhttp_free(hs->http);
+    router_free(&hs->main_router);
+    router_free(&hs->api_router);
+    free(hs->listeners);
+    free(hs->api_root);
+    free(hs);
+}

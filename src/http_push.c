@@ -1,0 +1,210 @@
+/* http_push.c - PUT/POST/DELETE on /metrics/job/... and PUT /api/v1/admin/wipe (spec §5, §6) */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "check.h"
+#include "grouping.h"
+#include "http_internal.h"
+#include "log.h"
+#include "selfmetrics.h"
+#include "textparse.h"
+#include "xmalloc.h"
+
+/* Is the Content-Type the delimited protobuf MetricFamily format (spec §5.1)? */
+static int
+is_protobuf(const char *ct)
+{
+    char *s, *tok, *save = NULL;
+    int media = 0, enc = 0, proto = 0, first = 1;
+
+    if (ct == NULL)
+        return 0;
+    s = xstrdup(ct);
+    for (tok = strtok_r(s, ";", &save); tok != NULL; tok = strtok_r(NULL, ";", &save)) {
+        char *eq, *end;
+        while (*tok == ' ' || *tok == '\t')
+            tok++;
+        end = tok + strlen(tok);
+        while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
+            *--end = '\0';
+        if (first) {
+            media = strcasecmp(tok, "application/vnd.google.protobuf") == 0;
+            first = 0;
+            continue;
+        }
+        eq = strchr(tok, '=');
+        if (eq == NULL)
+            continue;
+        *eq = '\0';
+        if (strcasecmp(tok, "encoding") == 0)
+            enc = strcmp(eq + 1, "delimited") == 0;
+        else if (strcasecmp(tok, "proto") == 0)
+            proto = strcmp(eq + 1, "io.prometheus.client.MetricFamily") == 0;
+    }
+    free(s);
+    return media && enc && proto;
+}
+
+/* upstream's approximate request size: URL, method, protocol, headers, host, body length. */
+static double
+request_size(struct http_ctx *c)
+{
+    struct evkeyvalq *h = evhttp_request_get_input_headers(c->req);
+    struct evkeyval *kv;
+    const char *host = evhttp_request_get_host(c->req);
+    double n = (double)strlen(evhttp_request_get_uri(c->req)) +
+               strlen(http_method_name(c->cmd)) + strlen("HTTP/1.1");
+
+    for (kv = h->tqh_first; kv != NULL; kv = kv->next.tqe_next)
+        n += (double)(strlen(kv->key) + strlen(kv->value));
+    if (host != NULL)
+        n += (double)strlen(host);
+    return n + (double)c->body_len;
+}
+
+/* Record a failed push unless doing so would leave the store inconsistent (spec §13.2). */
+static void
+record_failure(struct http_ctx *c, const struct grouping_key *key)
+{
+    struct store *st = c->gw->store;
+
+    if (check_push_failed(st, key, c->gw->cfg->enable_utf8_names) == 0)
+        store_push_failed(st, key, &c->received);
+    else
+        log_warn("failed push not recorded: its timestamp series would make the store "
+                 "inconsistent",
+                 "path", c->raw_path);
+}
+
+/* Reply to a rejected push with the consistency-check message. */
+static void
+reply_inconsistent(struct http_ctx *c, const char *what)
+{
+    char *msg = xasprintf(CHECK_ERR_PREFIX "%s", what);
+    http_reply_error(c, 400, msg);
+    free(msg);
+}
+
+/* Non-zero when every grouping label value is valid UTF-8. */
+static int
+key_is_utf8(const struct grouping_key *key)
+{
+    size_t i;
+
+    for (i = 0; i < key->n; i++)
+        if (!utf8_valid(key->labels[i].value, strlen(key->labels[i].value)))
+            return 0;
+    return 1;
+}
+
+/* Parse, check and apply a PUT or POST; returns the status code sent. */
+static void
+push(struct http_ctx *c, const struct grouping_key *key)
+{
+    const struct config *cfg = c->gw->cfg;
+    struct store *st = c->gw->store;
+    int replace = c->cmd == EVHTTP_REQ_PUT;
+    int checked = !cfg->disable_consistency_check;
+    struct family_list fams;
+    const char *body;
+    size_t len;
+    char *err = NULL;
+    int rc;
+
+    family_list_init(&fams);
+    if (!key_is_utf8(key)) {
+        /* Upstream would store a group no scrape can gather; we refuse it up front. */
+        check_push(st, key, &fams, replace, cfg->enable_utf8_names, &err);
+        reply_inconsistent(c, err != NULL ? err : "grouping label value is not valid UTF-8");
+        goto out;
+    }
+    if (is_protobuf(evhttp_find_header(evhttp_request_get_input_headers(c->req), "Content-Type"))) {
+        http_reply_error(c, 415, "protobuf push bodies are not supported by this build");
+        goto out;
+    }
+    rc = http_body_text(c, &body, &len, &err);
+    if (rc != 0) {
+        http_reply_error(c, rc == -2 ? 413 : 400, err);
+        goto out;
+    }
+    if (textparse(body, len, cfg->enable_utf8_names, &fams, &err) != 0) {
+        http_reply_error(c, 400, err);
+        goto out;
+    }
+    if (check_has_timestamps(&fams)) {
+        record_failure(c, key);
+        if (checked)
+            reply_inconsistent(c, CHECK_ERR_TIMESTAMP);
+        else
+            http_reply_empty(c, 202);
+        goto out;
+    }
+    store_sanitise(&fams, key);
+    if (checked && check_push(st, key, &fams, replace, cfg->enable_utf8_names, &err) != 0) {
+        record_failure(c, key);
+        reply_inconsistent(c, err);
+        goto out;
+    }
+    if (!checked)
+        c->gw->store_unchecked = 1;
+    store_push(st, key, &fams, replace, &c->received);
+    http_reply_empty(c, checked ? 200 : 202);
+out:
+    family_list_free(&fams);
+    free(err);
+}
+
+void
+http_handle_push(struct http_ctx *c)
+{
+    const char *prefix = c->gw->cfg->route_prefix;
+    const char *route = c->path + strlen(prefix);
+    int job_b64 = strncmp(route, "/metrics/job@base64/", 20) == 0;
+    char *job = xstrndup(c->params.v[0].value, c->params.v[0].len);
+    char *labels = c->params.n > 1 ? xstrndup(c->params.v[1].value, c->params.v[1].len)
+                                   : xstrdup("");
+    struct grouping_key key;
+    struct timespec done;
+    char *err = NULL;
+    int is_delete = c->cmd == EVHTTP_REQ_DELETE;
+
+    if (grouping_parse(job, job_b64, labels, c->gw->cfg->enable_utf8_names, &key, &err) != 0) {
+        http_reply_error(c, 400, err);
+        free(err);
+    } else {
+        if (is_delete) {
+            store_delete(c->gw->store, &key);
+            http_reply_empty(c, 202);
+        } else {
+            push(c, &key);
+        }
+        grouping_key_free(&key);
+    }
+    selfmetrics_count_request(is_delete ? HANDLER_DELETE : HANDLER_PUSH,
+                              http_method_name(c->cmd), c->replied);
+    if (!is_delete) {
+        clock_gettime(CLOCK_REALTIME, &done);
+        selfmetrics_observe_push(http_method_name(c->cmd),
+                                 (double)(done.tv_sec - c->received.tv_sec) +
+                                     (double)(done.tv_nsec - c->received.tv_nsec) / 1e9,
+                                 request_size(c));
+    }
+    free(job);
+    free(labels);
+}
+
+void
+http_handle_wipe(struct http_ctx *c)
+{
+    size_t n = c->gw->store->groups.len;
+    char count[32];
+
+    store_wipe(c->gw->store);
+    snprintf(count, sizeof(count), "%zu", n);
+    log_info("wiped the metric store", "groups", count);
+    http_reply_empty(c, 202);
+    selfmetrics_count_request(HANDLER_WIPE, http_method_name(c->cmd), 202);
+}

@@ -1,0 +1,212 @@
+/* http_query.c - GET /metrics, the /api/v1 endpoints, health, lifecycle and the status page */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+
+#include "api.h"
+#include "compress.h"
+#include "gather.h"
+#include "http_internal.h"
+#include "log.h"
+#include "selfmetrics.h"
+#include "ui.h"
+#include "xmalloc.h"
+
+#define TEXT_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8; escaping=underscores"
+
+/* One entry of an Accept-Encoding list. */
+struct accept_spec {
+    char value[32];
+    double q;
+};
+
+/*
+ * Parse an Accept-Encoding header the way client_golang's header.ParseAccept does:
+ * comma-separated tokens with an optional q parameter (default 1); malformed entries skipped.
+ */
+static size_t
+parse_accept(const char *h, struct accept_spec *out, size_t max)
+{
+    size_t n = 0;
+
+    while (h != NULL && *h != '\0' && n < max) {
+        const char *end = strchr(h, ','), *semi;
+        size_t len = end != NULL ? (size_t)(end - h) : strlen(h), vl;
+        char item[128];
+
+        if (len >= sizeof(item))
+            len = sizeof(item) - 1;
+        memcpy(item, h, len);
+        item[len] = '\0';
+        h = end != NULL ? end + 1 : NULL;
+        {
+            char *s = item, *e;
+            while (*s == ' ' || *s == '\t')
+                s++;
+            semi = strchr(s, ';');
+            vl = semi != NULL ? (size_t)(semi - s) : strlen(s);
+            while (vl > 0 && (s[vl - 1] == ' ' || s[vl - 1] == '\t'))
+                vl--;
+            if (vl == 0 || vl >= sizeof(out[n].value))
+                continue;
+            memcpy(out[n].value, s, vl);
+            out[n].value[vl] = '\0';
+            out[n].q = 1.0;
+            if (semi != NULL) {
+                const char *qp = strstr(semi, "q=");
+                if (qp != NULL) {
+                    out[n].q = strtod(qp + 2, &e);
+                    if (e == qp + 2 || out[n].q < 0 || out[n].q > 1)
+                        continue;
+                }
+            }
+            n++;
+        }
+    }
+    return n;
+}
+
+/*
+ * Response compression (spec §7.3, client_golang >= 1.22): offers identity then gzip; the
+ * highest q wins, identity on a tie; a best q of 0 means identity.
+ */
+static int
+negotiate_gzip(const char *accept_encoding)
+{
+    static const char *const offers[] = {"identity", "gzip"};
+    struct accept_spec specs[32];
+    size_t n = parse_accept(accept_encoding, specs, 32), i, k;
+    double best_q = -1;
+    int best = 0;
+
+    for (k = 0; k < 2; k++)
+        for (i = 0; i < n; i++)
+            if (specs[i].q > best_q &&
+                (strcmp(specs[i].value, "*") == 0 || strcmp(specs[i].value, offers[k]) == 0)) {
+                best_q = specs[i].q;
+                best = (int)k;
+            }
+    return best_q == 0 ? 0 : best;
+}
+
+void
+http_handle_metrics(struct http_ctx *c)
+{
+    const char *ae =
+        evhttp_find_header(evhttp_request_get_input_headers(c->req), "Accept-Encoding");
+    struct gather g;
+    struct strbuf text = STRBUF_INIT, gz = STRBUF_INIT;
+    char *err = NULL;
+
+    if (gather_collect(&g, c->gw->store, c->gw->store_unchecked, c->gw->cfg->enable_utf8_names,
+                       &err) != 0) {
+        char *msg = xasprintf("An error has occurred while serving metrics:\n\n%s", err);
+        log_error("error gathering metrics", "err", err);
+        http_reply_error(c, 500, msg);
+        free(msg);
+        free(err);
+        return;
+    }
+    gather_render_text(&g, &text);
+    gather_free(&g);
+    if (negotiate_gzip(ae) && gzip_compress(text.data, text.len, &gz) == 0) {
+        evhttp_add_header(evhttp_request_get_output_headers(c->req), "Content-Encoding", "gzip");
+        http_reply(c, 200, TEXT_CONTENT_TYPE, gz.data, gz.len);
+    } else {
+        http_reply(c, 200, TEXT_CONTENT_TYPE, text.data, text.len);
+    }
+    strbuf_free(&text);
+    strbuf_free(&gz);
+}
+
+void
+http_handle_healthy(struct http_ctx *c)
+{
+    http_reply_text(c, 200, "OK");
+    selfmetrics_count_request(HANDLER_HEALTHY, http_method_name(c->cmd), 200);
+}
+
+void
+http_handle_ready(struct http_ctx *c)
+{
+    http_reply_text(c, 200, "OK");
+    selfmetrics_count_request(HANDLER_READY, http_method_name(c->cmd), 200);
+}
+
+void
+http_handle_quit(struct http_ctx *c)
+{
+    if (!c->gw->cfg->enable_lifecycle) {
+        http_reply_text(c, 403, "Lifecycle API is not enabled.");
+        return;
+    }
+    http_reply_text(c, 200, "Requesting termination... Goodbye!");
+    c->gw->shutdown(c->gw, "received termination request via web service");
+}
+
+void
+http_handle_quit_get(struct http_ctx *c)
+{
+    http_reply_text(c, 405, "Only POST or PUT requests allowed.");
+}
+
+void
+http_handle_ui(struct http_ctx *c)
+{
+    char *page = ui_render_status(c->gw->store, c->gw->cfg, &c->gw->start_time);
+
+    http_reply(c, 200, "text/html; charset=utf-8", page, strlen(page));
+    free(page);
+    selfmetrics_count_request(HANDLER_STATUS, http_method_name(c->cmd), 200);
+}
+
+void
+http_handle_static(struct http_ctx *c)
+{
+    http_reply_error(c, 404, "404 page not found");
+    selfmetrics_count_request(HANDLER_STATIC, http_method_name(c->cmd), 404);
+}
+
+/* The CORS and caching headers of every /api/v1 answer (spec §8). */
+static void
+api_headers(struct http_ctx *c)
+{
+    struct evkeyvalq *h = evhttp_request_get_output_headers(c->req);
+
+    evhttp_add_header(h, "Access-Control-Allow-Headers", "Accept, Authorization, Content-Type, Origin");
+    evhttp_add_header(h, "Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
+    evhttp_add_header(h, "Access-Control-Allow-Origin", "*");
+    evhttp_add_header(h, "Access-Control-Expose-Headers", "Date");
+    evhttp_add_header(h, "Cache-Control", "no-cache, no-store, must-revalidate");
+}
+
+void
+http_handle_api_status(struct http_ctx *c)
+{
+    char *body = api_status_json(c->gw->cfg, &c->gw->start_time);
+
+    api_headers(c);
+    http_reply(c, 200, "application/json", body, strlen(body));
+    free(body);
+    selfmetrics_count_request(HANDLER_API_STATUS, http_method_name(c->cmd), 200);
+}
+
+void
+http_handle_api_metrics(struct http_ctx *c)
+{
+    char *body = api_metrics_json(c->gw->store);
+
+    api_headers(c);
+    http_reply(c, 200, "application/json", body, strlen(body));
+    free(body);
+    selfmetrics_count_request(HANDLER_API_METRICS, http_method_name(c->cmd), 200);
+}
+
+void
+http_handle_api_options(struct http_ctx *c)
+{
+    api_headers(c);
+    http_reply_empty(c, 200);
+    selfmetrics_count_request(HANDLER_API_OPTIONS, http_method_name(c->cmd), 200);
+}

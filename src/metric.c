@@ -1,0 +1,325 @@
+/* metric.c - metric data model: constructors, copies, name rules */
+#include <stdlib.h>
+#include <string.h>
+
+#include "metric.h"
+#include "xmalloc.h"
+
+static const char *const type_text[] = {"counter", "gauge",     "summary",
+                                        "untyped", "histogram", "histogram"};
+static const char *const type_enum[] = {"COUNTER", "GAUGE",     "SUMMARY",
+                                        "UNTYPED", "HISTOGRAM", "GAUGE_HISTOGRAM"};
+
+const char *
+metric_type_text(enum metric_type t)
+{
+    return (unsigned)t <= METRIC_TYPE_MAX ? type_text[t] : "untyped";
+}
+
+const char *
+metric_type_enum(enum metric_type t)
+{
+    return (unsigned)t <= METRIC_TYPE_MAX ? type_enum[t] : "UNTYPED";
+}
+
+struct metric_family *
+metric_family_new(const char *name, enum metric_type type)
+{
+    struct metric_family *mf = xcalloc(1, sizeof(*mf));
+
+    mf->name = xstrdup(name);
+    mf->type = type;
+    return mf;
+}
+
+/* Free a native histogram part; NULL is fine. */
+static void
+native_free(struct native_histogram *nh)
+{
+    if (nh == NULL)
+        return;
+    free(nh->neg_spans);
+    free(nh->neg_deltas);
+    free(nh->neg_counts);
+    free(nh->pos_spans);
+    free(nh->pos_deltas);
+    free(nh->pos_counts);
+    free(nh);
+}
+
+/* Copy n elements of size sz, or NULL when there are none. */
+static void *
+dup_array(const void *src, size_t n, size_t sz)
+{
+    void *p;
+
+    if (n == 0)
+        return NULL;
+    p = xreallocarray(NULL, n, sz);
+    memcpy(p, src, n * sz);
+    return p;
+}
+
+static struct native_histogram *
+native_dup(const struct native_histogram *src)
+{
+    struct native_histogram *nh;
+
+    if (src == NULL)
+        return NULL;
+    nh = xmalloc(sizeof(*nh));
+    *nh = *src;
+    nh->neg_spans = dup_array(src->neg_spans, src->nneg_spans, sizeof(*src->neg_spans));
+    nh->neg_deltas = dup_array(src->neg_deltas, src->nneg_deltas, sizeof(*src->neg_deltas));
+    nh->neg_counts = dup_array(src->neg_counts, src->nneg_counts, sizeof(*src->neg_counts));
+    nh->pos_spans = dup_array(src->pos_spans, src->npos_spans, sizeof(*src->pos_spans));
+    nh->pos_deltas = dup_array(src->pos_deltas, src->npos_deltas, sizeof(*src->pos_deltas));
+    nh->pos_counts = dup_array(src->pos_counts, src->npos_counts, sizeof(*src->pos_counts));
+    return nh;
+}
+
+void
+metric_clear(struct metric *m)
+{
+    size_t i;
+
+    for (i = 0; i < m->nlabels; i++) {
+        free(m->labels[i].name);
+        free(m->labels[i].value);
+    }
+    free(m->labels);
+    free(m->quantiles);
+    free(m->buckets);
+    native_free(m->native);
+    memset(m, 0, sizeof(*m));
+}
+
+void
+metric_family_free(struct metric_family *mf)
+{
+    size_t i;
+
+    if (mf == NULL)
+        return;
+    for (i = 0; i < mf->nmetrics; i++)
+        metric_clear(&mf->metrics[i]);
+    free(mf->metrics);
+    free(mf->name);
+    free(mf->help);
+    free(mf);
+}
+
+struct metric *
+metric_family_add_metric(struct metric_family *mf, enum metric_type kind)
+{
+    struct metric *m;
+
+    mf->metrics = xreallocarray(mf->metrics, mf->nmetrics + 1, sizeof(*mf->metrics));
+    m = &mf->metrics[mf->nmetrics++];
+    memset(m, 0, sizeof(*m));
+    m->kind = kind;
+    return m;
+}
+
+void
+metric_copy(struct metric *dst, const struct metric *src)
+{
+    size_t i;
+
+    *dst = *src;
+    dst->labels = NULL;
+    dst->quantiles = dup_array(src->quantiles, src->nquantiles, sizeof(*src->quantiles));
+    dst->buckets = dup_array(src->buckets, src->nbuckets, sizeof(*src->buckets));
+    dst->native = native_dup(src->native);
+    if (src->nlabels > 0) {
+        dst->labels = xreallocarray(NULL, src->nlabels, sizeof(*dst->labels));
+        for (i = 0; i < src->nlabels; i++) {
+            dst->labels[i].name = xstrdup(src->labels[i].name);
+            dst->labels[i].value = xstrdup(src->labels[i].value);
+        }
+    }
+}
+
+struct metric_family *
+metric_family_dup(const struct metric_family *mf)
+{
+    struct metric_family *c = metric_family_new(mf->name, mf->type);
+    size_t i;
+
+    if (mf->help != NULL)
+        c->help = xstrdup(mf->help);
+    if (mf->nmetrics > 0) {
+        c->metrics = xreallocarray(NULL, mf->nmetrics, sizeof(*c->metrics));
+        for (i = 0; i < mf->nmetrics; i++)
+            metric_copy(&c->metrics[i], &mf->metrics[i]);
+        c->nmetrics = mf->nmetrics;
+    }
+    return c;
+}
+
+void
+metric_add_label(struct metric *m, const char *name, const char *value)
+{
+    m->labels = xreallocarray(m->labels, m->nlabels + 1, sizeof(*m->labels));
+    m->labels[m->nlabels].name = xstrdup(name);
+    m->labels[m->nlabels].value = xstrdup(value);
+    m->nlabels++;
+}
+
+const char *
+metric_label(const struct metric *m, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < m->nlabels; i++)
+        if (strcmp(m->labels[i].name, name) == 0)
+            return m->labels[i].value;
+    return NULL;
+}
+
+void
+metric_sort_labels(struct metric *m)
+{
+    size_t i, j;
+    struct label tmp;
+
+    /* Insertion sort: label sets are small and the sort must be stable. */
+    for (i = 1; i < m->nlabels; i++) {
+        tmp = m->labels[i];
+        for (j = i; j > 0 && strcmp(m->labels[j - 1].name, tmp.name) > 0; j--)
+            m->labels[j] = m->labels[j - 1];
+        m->labels[j] = tmp;
+    }
+}
+
+void
+family_list_init(struct family_list *fl)
+{
+    fl->v = NULL;
+    fl->n = 0;
+    fl->cap = 0;
+}
+
+void
+family_list_free(struct family_list *fl)
+{
+    size_t i;
+
+    for (i = 0; i < fl->n; i++)
+        metric_family_free(fl->v[i]);
+    free(fl->v);
+    family_list_init(fl);
+}
+
+void
+family_list_add(struct family_list *fl, struct metric_family *mf)
+{
+    if (fl->n == fl->cap) {
+        fl->cap = fl->cap ? fl->cap * 2 : 8;
+        fl->v = xreallocarray(fl->v, fl->cap, sizeof(*fl->v));
+    }
+    fl->v[fl->n++] = mf;
+}
+
+struct metric_family *
+family_list_find(const struct family_list *fl, const char *name)
+{
+    size_t i;
+
+    for (i = 0; i < fl->n; i++)
+        if (strcmp(fl->v[i]->name, name) == 0)
+            return fl->v[i];
+    return NULL;
+}
+
+void
+family_list_remove(struct family_list *fl, size_t i)
+{
+    metric_family_free(fl->v[i]);
+    memmove(&fl->v[i], &fl->v[i + 1], (fl->n - i - 1) * sizeof(*fl->v));
+    fl->n--;
+}
+
+static int
+is_alpha_(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+static int
+is_digit(unsigned char c)
+{
+    return c >= '0' && c <= '9';
+}
+
+int
+metric_name_valid_legacy(const char *s, size_t n)
+{
+    size_t i;
+
+    if (n == 0)
+        return 0;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!(is_alpha_(c) || c == ':' || (i > 0 && is_digit(c))))
+            return 0;
+    }
+    return 1;
+}
+
+int
+label_name_valid_legacy(const char *s, size_t n)
+{
+    size_t i;
+
+    if (n == 0)
+        return 0;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!(is_alpha_(c) || (i > 0 && is_digit(c))))
+            return 0;
+    }
+    return 1;
+}
+
+int
+utf8_valid(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+
+    while (i < n) {
+        unsigned char c = s[i];
+        uint32_t cp;
+        size_t len, k;
+
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xe0) == 0xc0) {
+            len = 2;
+            cp = c & 0x1f;
+        } else if ((c & 0xf0) == 0xe0) {
+            len = 3;
+            cp = c & 0x0f;
+        } else if ((c & 0xf8) == 0xf0) {
+            len = 4;
+            cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        if (i + len > n)
+            return 0;
+        for (k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3f);
+        }
+        /* Reject overlong forms, surrogates and values past U+10FFFF (as Go does). */
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+            return 0;
+        i += len;
+    }
+    return 1;
+}

@@ -1,0 +1,411 @@
+/* selfmetrics.c - the gateway's own metrics: build info, HTTP counters, push summaries, process_* */
+#include <dirent.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "selfmetrics.h"
+#include "version.h"
+#include "xmalloc.h"
+
+/* Sorted by name: own_family_find() searches it with bsearch. */
+static const struct own_family own_table[] = {
+    {"process_cpu_seconds_total", METRIC_COUNTER,
+     "Total user and system CPU time spent in seconds."},
+    {"process_max_fds", METRIC_GAUGE, "Maximum number of open file descriptors."},
+    {"process_network_receive_bytes_total", METRIC_COUNTER,
+     "Number of bytes received by the process over the network."},
+    {"process_network_transmit_bytes_total", METRIC_COUNTER,
+     "Number of bytes sent by the process over the network."},
+    {"process_open_fds", METRIC_GAUGE, "Number of open file descriptors."},
+    {"process_resident_memory_bytes", METRIC_GAUGE, "Resident memory size in bytes."},
+    {"process_start_time_seconds", METRIC_GAUGE,
+     "Start time of the process since unix epoch in seconds."},
+    {"process_virtual_memory_bytes", METRIC_GAUGE, "Virtual memory size in bytes."},
+    {"process_virtual_memory_max_bytes", METRIC_GAUGE,
+     "Maximum amount of virtual memory available in bytes."},
+    {"pushgateway_build_info", METRIC_GAUGE,
+     "A metric with a constant '1' value labeled by version, revision, branch, goversion from "
+     "which pushgateway was built, and the goos and goarch for the build."},
+    {"pushgateway_http_push_duration_seconds", METRIC_SUMMARY,
+     "HTTP request duration for pushes to the Pushgateway."},
+    {"pushgateway_http_push_size_bytes", METRIC_SUMMARY,
+     "HTTP request size for pushes to the Pushgateway."},
+    {"pushgateway_http_requests_total", METRIC_COUNTER,
+     "Total HTTP requests processed by the Pushgateway, excluding scrapes."},
+};
+#define OWN_N (sizeof(own_table) / sizeof(own_table[0]))
+
+static const char *const handler_names[HANDLER_MAX] = {
+    "push",   "delete",         "wipe",           "healthy",         "ready", "status",
+    "static", "api/v1/status", "api/v1/metrics", "api/v1/options"};
+
+/* Methods promhttp knows; anything else is counted as "unknown". */
+static const char *const known_methods[] = {"get",     "put",    "head",  "post", "delete",
+                                            "connect", "options", "notify", "trace", "patch"};
+
+static const double objectives[] = {0.1, 0.5, 0.9};
+#define NOBJECTIVES 3
+
+/*
+ * Sliding-window summary like client_golang's default (10 minute window in 5 age buckets).
+ * Each age bucket keeps a bounded reservoir, so memory stays fixed whatever the push rate.
+ */
+#define AGE_BUCKETS 5
+#define AGE_BUCKET_SECONDS 120
+#define RESERVOIR 512
+
+struct age_bucket {
+    time_t start;
+    size_t seen;
+    size_t n;
+    double v[RESERVOIR];
+};
+
+struct window_summary {
+    uint64_t count;
+    double sum;
+    struct age_bucket b[AGE_BUCKETS];
+};
+
+struct request_count {
+    int handler;
+    const char *method; /* one of known_methods or "unknown" */
+    int code;
+    double n;
+};
+
+static struct {
+    double start_time;
+    struct request_count *req;
+    size_t nreq;
+    struct window_summary duration[2]; /* [0] put, [1] post */
+    struct window_summary size[2];
+    unsigned int rng;
+} sm;
+
+static int
+own_cmp(const void *key, const void *elem)
+{
+    return strcmp(key, ((const struct own_family *)elem)->name);
+}
+
+const struct own_family *
+own_family_find(const char *name)
+{
+    return bsearch(name, own_table, OWN_N, sizeof(own_table[0]), own_cmp);
+}
+
+const struct own_family *
+own_families(size_t *n)
+{
+    *n = OWN_N;
+    return own_table;
+}
+
+void
+selfmetrics_init(void)
+{
+    struct timespec ts;
+
+    memset(&sm, 0, sizeof(sm));
+    clock_gettime(CLOCK_REALTIME, &ts);
+    sm.start_time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    sm.rng = (unsigned int)ts.tv_nsec ^ (unsigned int)getpid();
+}
+
+void
+selfmetrics_free(void)
+{
+    free(sm.req);
+    sm.req = NULL;
+    sm.nreq = 0;
+}
+
+static const char *
+method_label(const char *method)
+{
+    char lower[16];
+    size_t i, n = strlen(method);
+
+    if (n >= sizeof(lower))
+        return "unknown";
+    for (i = 0; i <= n; i++)
+        lower[i] = (char)(method[i] >= 'A' && method[i] <= 'Z' ? method[i] + 32 : method[i]);
+    for (i = 0; i < sizeof(known_methods) / sizeof(known_methods[0]); i++)
+        if (strcmp(lower, known_methods[i]) == 0)
+            return known_methods[i];
+    return "unknown";
+}
+
+void
+selfmetrics_count_request(enum own_handler h, const char *method, int code)
+{
+    const char *m = method_label(method);
+    size_t i;
+
+    for (i = 0; i < sm.nreq; i++) {
+        if (sm.req[i].handler == (int)h && sm.req[i].code == code && sm.req[i].method == m) {
+            sm.req[i].n++;
+            return;
+        }
+    }
+    sm.req = xreallocarray(sm.req, sm.nreq + 1, sizeof(*sm.req));
+    sm.req[sm.nreq].handler = (int)h;
+    sm.req[sm.nreq].method = m;
+    sm.req[sm.nreq].code = code;
+    sm.req[sm.nreq].n = 1;
+    sm.nreq++;
+}
+
+/* The age bucket for `now`, recycled when its slot held an older period. */
+static struct age_bucket *
+current_bucket(struct window_summary *ws, time_t now)
+{
+    time_t period = now / AGE_BUCKET_SECONDS;
+    struct age_bucket *b = &ws->b[period % AGE_BUCKETS];
+
+    if (b->start != period * AGE_BUCKET_SECONDS) {
+        b->start = period * AGE_BUCKET_SECONDS;
+        b->seen = 0;
+        b->n = 0;
+    }
+    return b;
+}
+
+static void
+summary_observe(struct window_summary *ws, double v)
+{
+    struct age_bucket *b = current_bucket(ws, time(NULL));
+
+    ws->count++;
+    ws->sum += v;
+    b->seen++;
+    if (b->n < RESERVOIR) {
+        b->v[b->n++] = v;
+    } else {
+        /* Reservoir sampling keeps a uniform sample of the bucket's observations. */
+        size_t r = (size_t)rand_r(&sm.rng) % b->seen;
+        if (r < RESERVOIR)
+            b->v[r] = v;
+    }
+}
+
+void
+selfmetrics_observe_push(const char *method, double seconds, double size_bytes)
+{
+    int i = (method[0] == 'p' || method[0] == 'P') && (method[1] == 'o' || method[1] == 'O');
+
+    summary_observe(&sm.duration[i], seconds);
+    summary_observe(&sm.size[i], size_bytes);
+}
+
+static int
+double_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static struct metric_family *
+family_for(const char *name)
+{
+    const struct own_family *of = own_family_find(name);
+    struct metric_family *mf = metric_family_new(name, of->type);
+
+    mf->help = xstrdup(of->help);
+    return mf;
+}
+
+/* Add the summary of one method; quantiles over the live window, NaN when it is empty. */
+static void
+summary_collect(struct metric_family *mf, struct window_summary *ws, const char *method)
+{
+    time_t now = time(NULL);
+    double *all = xreallocarray(NULL, AGE_BUCKETS * RESERVOIR, sizeof(double));
+    size_t n = 0, i;
+    struct metric *m;
+
+    for (i = 0; i < AGE_BUCKETS; i++) {
+        const struct age_bucket *b = &ws->b[i];
+        if (b->n > 0 && now - b->start < (time_t)(AGE_BUCKETS * AGE_BUCKET_SECONDS)) {
+            memcpy(all + n, b->v, b->n * sizeof(double));
+            n += b->n;
+        }
+    }
+    qsort(all, n, sizeof(double), double_cmp);
+    m = metric_family_add_metric(mf, METRIC_SUMMARY);
+    metric_add_label(m, "method", method);
+    m->count = ws->count;
+    m->sum = ws->sum;
+    m->quantiles = xreallocarray(NULL, NOBJECTIVES, sizeof(*m->quantiles));
+    m->nquantiles = NOBJECTIVES;
+    for (i = 0; i < NOBJECTIVES; i++) {
+        size_t idx = (size_t)(objectives[i] * (double)n);
+        m->quantiles[i].quantile = objectives[i];
+        m->quantiles[i].value = n == 0 ? NAN : all[idx < n ? idx : n - 1];
+    }
+    free(all);
+}
+
+static void
+add_gauge(struct family_list *out, const char *name, double v)
+{
+    struct metric_family *mf = family_for(name);
+    struct metric *m = metric_family_add_metric(mf, mf->type);
+
+    m->value = v;
+    family_list_add(out, mf);
+}
+
+/* process_* from /proc/self, as client_golang's process collector reads them. */
+static void
+collect_process(struct family_list *out)
+{
+    FILE *f;
+    char buf[4096];
+    struct rlimit rl;
+    DIR *d;
+    struct dirent *de;
+    long ticks = sysconf(_SC_CLK_TCK), page = sysconf(_SC_PAGESIZE);
+    double open_fds = 0, rx = 0, tx = 0;
+    int have_net = 0;
+
+    f = fopen("/proc/self/stat", "r");
+    if (f != NULL) {
+        if (fgets(buf, sizeof(buf), f) != NULL) {
+            /* Fields after the parenthesised command name, which may contain spaces. */
+            char *p = strrchr(buf, ')');
+            unsigned long utime, stime, vsize;
+            unsigned long long starttime;
+            long rss;
+            if (p != NULL &&
+                sscanf(p + 2,
+                       "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu %*d %*d %*d %*d %*d "
+                       "%*d %llu %lu %ld",
+                       &utime, &stime, &starttime, &vsize, &rss) == 5) {
+                double boot = 0;
+                FILE *s = fopen("/proc/stat", "r");
+                if (s != NULL) {
+                    char line[256];
+                    while (fgets(line, sizeof(line), s) != NULL)
+                        if (strncmp(line, "btime ", 6) == 0)
+                            boot = strtod(line + 6, NULL);
+                    fclose(s);
+                }
+                add_gauge(out, "process_cpu_seconds_total", (double)(utime + stime) / ticks);
+                add_gauge(out, "process_resident_memory_bytes", (double)rss * page);
+                add_gauge(out, "process_start_time_seconds", boot + (double)starttime / ticks);
+                add_gauge(out, "process_virtual_memory_bytes", (double)vsize);
+            }
+        }
+        fclose(f);
+    }
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+        add_gauge(out, "process_max_fds",
+                  rl.rlim_cur == RLIM_INFINITY ? 18446744073709551615.0 : (double)rl.rlim_cur);
+    if (getrlimit(RLIMIT_AS, &rl) == 0)
+        add_gauge(out, "process_virtual_memory_max_bytes",
+                  rl.rlim_cur == RLIM_INFINITY ? 18446744073709551615.0 : (double)rl.rlim_cur);
+    d = opendir("/proc/self/fd");
+    if (d != NULL) {
+        while ((de = readdir(d)) != NULL)
+            if (de->d_name[0] != '.')
+                open_fds++;
+        closedir(d);
+        add_gauge(out, "process_open_fds", open_fds - 1); /* minus the fd of this listing */
+    }
+    f = fopen("/proc/self/net/dev", "r");
+    if (f != NULL) {
+        while (fgets(buf, sizeof(buf), f) != NULL) {
+            char *colon = strchr(buf, ':');
+            double r, t;
+            if (colon != NULL &&
+                sscanf(colon + 1, "%lf %*f %*f %*f %*f %*f %*f %*f %lf", &r, &t) == 2) {
+                rx += r;
+                tx += t;
+                have_net = 1;
+            }
+        }
+        fclose(f);
+    }
+    if (have_net) {
+        add_gauge(out, "process_network_receive_bytes_total", rx);
+        add_gauge(out, "process_network_transmit_bytes_total", tx);
+    }
+}
+
+static const char *
+build_goarch(void)
+{
+#if defined(__x86_64__)
+    return "amd64";
+#elif defined(__aarch64__)
+    return "arm64";
+#elif defined(__i386__)
+    return "386";
+#elif defined(__powerpc64__)
+    return "ppc64le";
+#elif defined(__s390x__)
+    return "s390x";
+#else
+    return "unknown";
+#endif
+}
+
+void
+selfmetrics_collect(struct family_list *out)
+{
+    struct metric_family *mf;
+    struct metric *m;
+    size_t i;
+
+    collect_process(out);
+
+    mf = family_for("pushgateway_build_info");
+    m = metric_family_add_metric(mf, METRIC_GAUGE);
+    m->value = 1;
+    metric_add_label(m, "branch", PGW_BRANCH);
+    metric_add_label(m, "goarch", build_goarch());
+    metric_add_label(m, "goos", "linux");
+#ifdef __clang__
+    metric_add_label(m, "goversion", "clang " __clang_version__);
+#else
+    metric_add_label(m, "goversion", "gcc " __VERSION__);
+#endif
+    metric_add_label(m, "revision", PGW_REVISION);
+    metric_add_label(m, "tags", "");
+    metric_add_label(m, "version", PGW_VERSION);
+    family_list_add(out, mf);
+
+    if (sm.duration[0].count + sm.duration[1].count > 0) {
+        static const char *const methods[2] = {"put", "post"};
+        struct metric_family *dur = family_for("pushgateway_http_push_duration_seconds");
+        struct metric_family *size = family_for("pushgateway_http_push_size_bytes");
+        for (i = 0; i < 2; i++) {
+            if (sm.duration[i].count == 0)
+                continue;
+            summary_collect(dur, &sm.duration[i], methods[i]);
+            summary_collect(size, &sm.size[i], methods[i]);
+        }
+        family_list_add(out, dur);
+        family_list_add(out, size);
+    }
+    if (sm.nreq > 0) {
+        mf = family_for("pushgateway_http_requests_total");
+        for (i = 0; i < sm.nreq; i++) {
+            char code[16];
+            m = metric_family_add_metric(mf, METRIC_COUNTER);
+            snprintf(code, sizeof(code), "%d", sm.req[i].code);
+            metric_add_label(m, "code", code);
+            metric_add_label(m, "handler", handler_names[sm.req[i].handler]);
+            metric_add_label(m, "method", sm.req[i].method);
+            m->value = sm.req[i].n;
+        }
+        family_list_add(out, mf);
+    }
+}

@@ -1,0 +1,440 @@
+/* store.c - in-memory store: groups, families, and the family and series indexes */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+#include "strbuf.h"
+#include "xmalloc.h"
+
+static void group_free(struct store *st, struct group *g);
+
+void
+store_init(struct store *st)
+{
+    memset(st, 0, sizeof(*st));
+    hmap_init(&st->groups);
+    hmap_init(&st->families);
+    hmap_init(&st->series);
+}
+
+void
+store_free(struct store *st)
+{
+    store_wipe(st);
+    hmap_free(&st->groups);
+    hmap_free(&st->families);
+    hmap_free(&st->series);
+    free(st->sorted_groups);
+    free(st->sorted_families);
+    memset(st, 0, sizeof(*st));
+}
+
+uint64_t
+store_series_hash(const char *name, const struct metric *m)
+{
+    /* name \xff (label \xff value \xff)* -- the bytes upstream's duplicate check hashes. */
+    static struct strbuf sb = STRBUF_INIT;
+    size_t i;
+
+    strbuf_reset(&sb);
+    strbuf_addstr(&sb, name);
+    strbuf_addch(&sb, '\xff');
+    for (i = 0; i < m->nlabels; i++) {
+        strbuf_addstr(&sb, m->labels[i].name);
+        strbuf_addch(&sb, '\xff');
+        strbuf_addstr(&sb, m->labels[i].value);
+        strbuf_addch(&sb, '\xff');
+    }
+    return hmap_hash(sb.data, sb.len);
+}
+
+uint32_t
+store_series_count(const struct store *st, uint64_t identity)
+{
+    return (uint32_t)(uintptr_t)hmap_get_u64(&st->series, identity);
+}
+
+/* Count one more (delta 1) or one less (delta -1) stored series with this identity. */
+static void
+series_adjust(struct store *st, uint64_t h, int delta)
+{
+    uintptr_t n = (uintptr_t)hmap_get_u64(&st->series, h);
+
+    if (delta > 0) {
+        if (n >= 1)
+            st->duplicate_series++;
+        hmap_put_u64(&st->series, h, (void *)(n + 1));
+    } else if (n <= 1) {
+        hmap_del_u64(&st->series, h);
+    } else {
+        st->duplicate_series--;
+        hmap_put_u64(&st->series, h, (void *)(n - 1));
+    }
+}
+
+struct famidx *
+store_famidx(const struct store *st, const char *name)
+{
+    return hmap_get(&st->families, name, strlen(name));
+}
+
+/* Register a stored family in the family and series indexes. */
+static void
+family_link(struct store *st, struct stored_family *sf)
+{
+    struct metric_family *mf = sf->mf;
+    struct famidx *fi = store_famidx(st, mf->name);
+    size_t i;
+
+    if (fi == NULL) {
+        fi = xcalloc(1, sizeof(*fi));
+        fi->name = xstrdup(mf->name);
+        hmap_put(&st->families, fi->name, strlen(fi->name), fi);
+        free(st->sorted_families);
+        st->sorted_families = NULL;
+    }
+    fi->ntype[mf->type]++;
+    fi->nmembers++;
+    sf->idx = fi;
+    sf->idx_prev = NULL;
+    sf->idx_next = fi->members;
+    if (fi->members != NULL)
+        fi->members->idx_prev = sf;
+    fi->members = sf;
+    for (i = 0; i < mf->nmetrics; i++)
+        series_adjust(st, store_series_hash(mf->name, &mf->metrics[i]), 1);
+}
+
+/* Remove a stored family from the indexes and free it. */
+static void
+family_unlink_free(struct store *st, struct stored_family *sf)
+{
+    struct metric_family *mf = sf->mf;
+    struct famidx *fi = sf->idx;
+    size_t i;
+
+    for (i = 0; i < mf->nmetrics; i++)
+        series_adjust(st, store_series_hash(mf->name, &mf->metrics[i]), -1);
+    fi->ntype[mf->type]--;
+    fi->nmembers--;
+    if (sf->idx_prev != NULL)
+        sf->idx_prev->idx_next = sf->idx_next;
+    else
+        fi->members = sf->idx_next;
+    if (sf->idx_next != NULL)
+        sf->idx_next->idx_prev = sf->idx_prev;
+    if (fi->nmembers == 0) {
+        hmap_del(&st->families, fi->name, strlen(fi->name));
+        free(fi->name);
+        free(fi);
+        free(st->sorted_families);
+        st->sorted_families = NULL;
+    }
+    metric_family_free(mf);
+    free(sf);
+}
+
+/* Binary search for a family of a group; returns its index or the insertion point. */
+static size_t
+group_find(const struct group *g, const char *name, int *found)
+{
+    size_t lo = 0, hi = g->nfams;
+
+    *found = 0;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(g->fams[mid]->mf->name, name);
+        if (c == 0) {
+            *found = 1;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+const struct stored_family *
+group_family(const struct group *g, const char *name)
+{
+    int found;
+    size_t i = group_find(g, name, &found);
+
+    return found ? g->fams[i] : NULL;
+}
+
+/* Store mf in group g at time ts, replacing a family of the same name. Takes mf. */
+static void
+group_set_family(struct store *st, struct group *g, struct metric_family *mf,
+                 const struct timespec *ts)
+{
+    struct stored_family *sf;
+    int found;
+    size_t i = group_find(g, mf->name, &found);
+
+    if (found) {
+        family_unlink_free(st, g->fams[i]);
+    } else {
+        g->fams = xreallocarray(g->fams, g->nfams + 1, sizeof(*g->fams));
+        memmove(&g->fams[i + 1], &g->fams[i], (g->nfams - i) * sizeof(*g->fams));
+        g->nfams++;
+    }
+    sf = xcalloc(1, sizeof(*sf));
+    sf->mf = mf;
+    sf->ts = *ts;
+    sf->group = g;
+    g->fams[i] = sf;
+    family_link(st, sf);
+}
+
+/* Remove the family at index i of group g. */
+static void
+group_remove_family_at(struct store *st, struct group *g, size_t i)
+{
+    family_unlink_free(st, g->fams[i]);
+    memmove(&g->fams[i], &g->fams[i + 1], (g->nfams - i - 1) * sizeof(*g->fams));
+    g->nfams--;
+}
+
+struct group *
+store_group(const struct store *st, const struct grouping_key *key)
+{
+    size_t len;
+    char *ks = grouping_key_string(key, &len);
+    struct group *g = hmap_get(&st->groups, ks, len);
+
+    free(ks);
+    return g;
+}
+
+/* Find or create the group for key; *created tells which. */
+static struct group *
+group_get_or_create(struct store *st, const struct grouping_key *key, int *created)
+{
+    size_t len;
+    char *ks = grouping_key_string(key, &len);
+    struct group *g = hmap_get(&st->groups, ks, len);
+
+    *created = 0;
+    if (g != NULL) {
+        free(ks);
+        return g;
+    }
+    g = xcalloc(1, sizeof(*g));
+    grouping_key_copy(&g->key, key);
+    g->keystr = ks;
+    g->keylen = len;
+    hmap_put(&st->groups, g->keystr, g->keylen, g);
+    free(st->sorted_groups);
+    st->sorted_groups = NULL;
+    *created = 1;
+    return g;
+}
+
+void
+store_sanitise(struct family_list *fams, const struct grouping_key *key)
+{
+    size_t f, i, k;
+
+    for (f = 0; f < fams->n; f++) {
+        struct metric_family *mf = fams->v[f];
+        for (i = 0; i < mf->nmetrics; i++) {
+            struct metric *m = &mf->metrics[i];
+            for (k = 0; k < key->n; k++) {
+                size_t j;
+                /* Overwrite the first pushed label of that name, as upstream does. */
+                for (j = 0; j < m->nlabels; j++)
+                    if (strcmp(m->labels[j].name, key->labels[k].name) == 0)
+                        break;
+                if (j < m->nlabels) {
+                    free(m->labels[j].value);
+                    m->labels[j].value = xstrdup(key->labels[k].value);
+                } else {
+                    metric_add_label(m, key->labels[k].name, key->labels[k].value);
+                }
+            }
+            if (metric_label(m, "instance") == NULL)
+                metric_add_label(m, "instance", "");
+            metric_sort_labels(m);
+        }
+    }
+}
+
+struct metric_family *
+store_timestamp_family(const char *name, const struct grouping_key *key, const struct timespec *t)
+{
+    const char *help = strcmp(name, PUSH_TIME_NAME) == 0 ? PUSH_TIME_HELP : PUSH_FAILURE_TIME_HELP;
+    struct metric_family *mf = metric_family_new(name, METRIC_GAUGE);
+    struct metric *m = metric_family_add_metric(mf, METRIC_GAUGE);
+    struct family_list one;
+    size_t k;
+
+    mf->help = xstrdup(help);
+    /* float64(t.UnixNano()) / 1e9, exactly as upstream computes it; zero time is 0. */
+    if (t != NULL)
+        m->value = (double)((int64_t)t->tv_sec * 1000000000LL + t->tv_nsec) / 1e9;
+    for (k = 0; k < key->n; k++)
+        metric_add_label(m, key->labels[k].name, key->labels[k].value);
+    family_list_init(&one);
+    family_list_add(&one, mf);
+    store_sanitise(&one, key);
+    free(one.v); /* the list storage only; mf is returned */
+    return mf;
+}
+
+void
+store_push(struct store *st, const struct grouping_key *key, struct family_list *fams,
+           int replace, const struct timespec *ts)
+{
+    int created;
+    struct group *g = group_get_or_create(st, key, &created);
+    size_t i;
+
+    if (!created && replace) {
+        for (i = g->nfams; i-- > 0;) {
+            const char *n = g->fams[i]->mf->name;
+            if (strcmp(n, PUSH_TIME_NAME) != 0 && strcmp(n, PUSH_FAILURE_TIME_NAME) != 0)
+                group_remove_family_at(st, g, i);
+        }
+    }
+    for (i = 0; i < fams->n; i++) {
+        struct metric_family *mf = fams->v[i];
+        /* push_time_seconds is always the gateway's; a pushed push_failure_time_seconds
+         * only survives into an existing group (upstream quirk, spec §6.2). */
+        if (strcmp(mf->name, PUSH_TIME_NAME) == 0 ||
+            (created && strcmp(mf->name, PUSH_FAILURE_TIME_NAME) == 0)) {
+            metric_family_free(mf);
+            continue;
+        }
+        group_set_family(st, g, mf, ts);
+    }
+    fams->n = 0;
+    group_set_family(st, g, store_timestamp_family(PUSH_TIME_NAME, key, ts), ts);
+    if (group_family(g, PUSH_FAILURE_TIME_NAME) == NULL)
+        group_set_family(
+            st, g, store_timestamp_family(PUSH_FAILURE_TIME_NAME, key, NULL), ts);
+    st->generation++;
+}
+
+void
+store_push_failed(struct store *st, const struct grouping_key *key, const struct timespec *ts)
+{
+    int created;
+    struct group *g = group_get_or_create(st, key, &created);
+
+    group_set_family(st, g, store_timestamp_family(PUSH_FAILURE_TIME_NAME, key, ts),
+                     ts);
+    if (group_family(g, PUSH_TIME_NAME) == NULL)
+        group_set_family(st, g, store_timestamp_family(PUSH_TIME_NAME, key, NULL), ts);
+    st->generation++;
+}
+
+/* Unlink every family of g, remove it from the map and free it. */
+static void
+group_free(struct store *st, struct group *g)
+{
+    while (g->nfams > 0)
+        group_remove_family_at(st, g, g->nfams - 1);
+    hmap_del(&st->groups, g->keystr, g->keylen);
+    free(g->fams);
+    free(g->keystr);
+    grouping_key_free(&g->key);
+    free(g);
+    free(st->sorted_groups);
+    st->sorted_groups = NULL;
+}
+
+int
+store_delete(struct store *st, const struct grouping_key *key)
+{
+    struct group *g = store_group(st, key);
+
+    if (g == NULL)
+        return 0;
+    group_free(st, g);
+    st->generation++;
+    return 1;
+}
+
+void
+store_wipe(struct store *st)
+{
+    struct hmap_entry *e;
+    size_t it;
+
+    for (;;) {
+        it = 0;
+        e = hmap_next(&st->groups, &it);
+        if (e == NULL)
+            break;
+        group_free(st, e->value);
+    }
+    st->generation++;
+}
+
+static int
+group_ptr_cmp(const void *a, const void *b)
+{
+    const struct group *ga = *(struct group *const *)a;
+    const struct group *gb = *(struct group *const *)b;
+    size_t n = ga->keylen < gb->keylen ? ga->keylen : gb->keylen;
+    int c = memcmp(ga->keystr, gb->keystr, n);
+
+    if (c != 0)
+        return c;
+    return ga->keylen < gb->keylen ? -1 : ga->keylen > gb->keylen;
+}
+
+struct group *const *
+store_groups_sorted(struct store *st, size_t *n)
+{
+    *n = st->groups.len;
+    if (st->sorted_groups == NULL) {
+        struct hmap_entry *e;
+        size_t it = 0, i = 0;
+
+        st->sorted_groups = xreallocarray(NULL, *n + 1, sizeof(*st->sorted_groups));
+        while ((e = hmap_next(&st->groups, &it)) != NULL)
+            st->sorted_groups[i++] = e->value;
+        qsort(st->sorted_groups, *n, sizeof(*st->sorted_groups), group_ptr_cmp);
+    }
+    return st->sorted_groups;
+}
+
+static int
+famidx_ptr_cmp(const void *a, const void *b)
+{
+    return strcmp((*(struct famidx *const *)a)->name, (*(struct famidx *const *)b)->name);
+}
+
+struct famidx *const *
+store_families_sorted(struct store *st, size_t *n)
+{
+    *n = st->families.len;
+    if (st->sorted_families == NULL) {
+        struct hmap_entry *e;
+        size_t it = 0, i = 0;
+
+        st->sorted_families = xreallocarray(NULL, *n + 1, sizeof(*st->sorted_families));
+        while ((e = hmap_next(&st->families, &it)) != NULL)
+            st->sorted_families[i++] = e->value;
+        qsort(st->sorted_families, *n, sizeof(*st->sorted_families), famidx_ptr_cmp);
+    }
+    return st->sorted_families;
+}
+
+int
+group_last_push_successful(const struct group *g)
+{
+    const struct stored_family *ok = group_family(g, PUSH_TIME_NAME);
+    const struct stored_family *bad = group_family(g, PUSH_FAILURE_TIME_NAME);
+    double okv, badv;
+
+    if (ok == NULL || bad == NULL || ok->mf->nmetrics == 0 || bad->mf->nmetrics == 0)
+        return 1;
+    okv = ok->mf->metrics[0].value;
+    badv = bad->mf->metrics[0].value;
+    return !(badv > okv);
+}

@@ -1,0 +1,276 @@
+/* test_store.c - store semantics: PUT/POST/DELETE/wipe, timestamps, indexes, ordering */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "grouping.h"
+#include "store.h"
+#include "textparse.h"
+#include "xmalloc.h"
+
+static struct grouping_key
+key_of(const char *job, const char *labels)
+{
+    struct grouping_key k;
+    char *err = NULL;
+
+    assert_int_equal(grouping_parse(job, 0, labels, 0, &k, &err), 0);
+    return k;
+}
+
+/* Parse a text body into families sanitised for key. */
+static struct family_list
+fams_of(const char *text, const struct grouping_key *k)
+{
+    struct family_list fl;
+    char *err = NULL;
+
+    family_list_init(&fl);
+    assert_int_equal(textparse(text, strlen(text), 0, &fl, &err), 0);
+    store_sanitise(&fl, k);
+    return fl;
+}
+
+static void
+push_text(struct store *st, const char *job, const char *labels, const char *text, int replace,
+          time_t sec)
+{
+    struct grouping_key k = key_of(job, labels);
+    struct family_list fl = fams_of(text, &k);
+    struct timespec ts = {sec, 500};
+
+    store_push(st, &k, &fl, replace, &ts);
+    assert_int_equal(fl.n, 0);
+    family_list_free(&fl);
+    grouping_key_free(&k);
+}
+
+static const struct stored_family *
+fam(struct store *st, const char *job, const char *labels, const char *name)
+{
+    struct grouping_key k = key_of(job, labels);
+    struct group *g = store_group(st, &k);
+
+    grouping_key_free(&k);
+    return g != NULL ? group_family(g, name) : NULL;
+}
+
+static void
+test_sanitise(void **state)
+{
+    struct grouping_key k = key_of("j1", "/instance/i1");
+    struct family_list fl = fams_of("another_metric{job=\"other\",instance=\"other2\",x=\"y\"} 1\n"
+                                    "plain 2\n",
+                                    &k);
+    struct metric *m = &fl.v[0]->metrics[0];
+
+    (void)state;
+    assert_int_equal(m->nlabels, 3);
+    assert_string_equal(m->labels[0].name, "instance");
+    assert_string_equal(m->labels[0].value, "i1");
+    assert_string_equal(m->labels[1].name, "job");
+    assert_string_equal(m->labels[1].value, "j1");
+    assert_string_equal(m->labels[2].name, "x");
+    family_list_free(&fl);
+    grouping_key_free(&k);
+
+    /* No instance in the key: instance="" added, a pushed instance survives. */
+    k = key_of("j", "");
+    fl = fams_of("a 1\nb{instance=\"keep\"} 2\n", &k);
+    assert_string_equal(metric_label(&fl.v[0]->metrics[0], "instance"), "");
+    assert_string_equal(metric_label(&fl.v[1]->metrics[0], "instance"), "keep");
+    family_list_free(&fl);
+    grouping_key_free(&k);
+}
+
+static void
+test_put_replaces_post_merges(void **state)
+{
+    struct store st;
+
+    (void)state;
+    store_init(&st);
+    push_text(&st, "j", "", "a 1\nb 2\n", 1, 100);
+    assert_non_null(fam(&st, "j", "", "a"));
+    assert_non_null(fam(&st, "j", "", "b"));
+    /* POST replaces only the pushed family; b keeps its old time. */
+    push_text(&st, "j", "", "a 3\n", 0, 200);
+    assert_true(fam(&st, "j", "", "a")->mf->metrics[0].value == 3);
+    assert_int_equal(fam(&st, "j", "", "a")->ts.tv_sec, 200);
+    assert_int_equal(fam(&st, "j", "", "b")->ts.tv_sec, 100);
+    /* PUT drops everything else but the timestamp families. */
+    push_text(&st, "j", "", "c 4\n", 1, 300);
+    assert_null(fam(&st, "j", "", "a"));
+    assert_null(fam(&st, "j", "", "b"));
+    assert_non_null(fam(&st, "j", "", "c"));
+    assert_non_null(fam(&st, "j", "", PUSH_TIME_NAME));
+    assert_non_null(fam(&st, "j", "", PUSH_FAILURE_TIME_NAME));
+    /* An empty PUT leaves only the timestamps. */
+    push_text(&st, "j", "", "", 1, 400);
+    {
+        struct grouping_key k = key_of("j", "");
+        assert_int_equal(store_group(&st, &k)->nfams, 2);
+        grouping_key_free(&k);
+    }
+    assert_null(store_famidx(&st, "a"));
+    assert_null(store_famidx(&st, "c"));
+    store_free(&st);
+}
+
+static void
+test_timestamps(void **state)
+{
+    struct store st;
+    struct grouping_key k = key_of("j", "");
+    struct timespec t = {1795239269, 394416300};
+    const struct stored_family *pt, *pf;
+
+    (void)state;
+    store_init(&st);
+    push_text(&st, "j", "", "a 1\n", 1, 1795239269);
+    pt = fam(&st, "j", "", PUSH_TIME_NAME);
+    pf = fam(&st, "j", "", PUSH_FAILURE_TIME_NAME);
+    assert_true(pt->mf->metrics[0].value == (double)(1795239269LL * 1000000000LL + 500) / 1e9);
+    assert_true(pf->mf->metrics[0].value == 0);
+    assert_string_equal(pt->mf->help, PUSH_TIME_HELP);
+    assert_string_equal(metric_label(&pt->mf->metrics[0], "instance"), "");
+    assert_true(group_last_push_successful(store_group(&st, &k)));
+
+    /* A failure keeps push_time and sets the failure time. */
+    store_push_failed(&st, &k, &t);
+    pf = fam(&st, "j", "", PUSH_FAILURE_TIME_NAME);
+    assert_true(pf->mf->metrics[0].value == (double)(1795239269LL * 1000000000LL + 394416300) / 1e9);
+    assert_false(group_last_push_successful(store_group(&st, &k)));
+    assert_non_null(fam(&st, "j", "", "a"));
+
+    /* A failure into a new group creates it with push_time 0. */
+    {
+        struct grouping_key k2 = key_of("new", "");
+        store_push_failed(&st, &k2, &t);
+        assert_true(fam(&st, "new", "", PUSH_TIME_NAME)->mf->metrics[0].value == 0);
+        assert_false(group_last_push_successful(store_group(&st, &k2)));
+        grouping_key_free(&k2);
+    }
+    grouping_key_free(&k);
+    store_free(&st);
+}
+
+static void
+test_pushed_failure_family_quirk(void **state)
+{
+    struct store st;
+
+    (void)state;
+    store_init(&st);
+    /* New group: a pushed push_failure_time_seconds is overwritten with 0. */
+    push_text(&st, "j", "", "# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 42\n",
+              1, 10);
+    assert_true(fam(&st, "j", "", PUSH_FAILURE_TIME_NAME)->mf->metrics[0].value == 0);
+    /* Existing group: the pushed one replaces the stored one. */
+    push_text(&st, "j", "", "# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 42\n",
+              0, 20);
+    assert_true(fam(&st, "j", "", PUSH_FAILURE_TIME_NAME)->mf->metrics[0].value == 42);
+    /* A pushed push_time_seconds is always overridden. */
+    push_text(&st, "j", "", "push_time_seconds 7\n", 0, 30);
+    assert_true(fam(&st, "j", "", PUSH_TIME_NAME)->mf->metrics[0].value != 7);
+    store_free(&st);
+}
+
+static void
+test_delete_and_wipe(void **state)
+{
+    struct store st;
+    struct grouping_key a = key_of("a", ""), ax = key_of("a", "/instance/x");
+
+    (void)state;
+    store_init(&st);
+    push_text(&st, "a", "", "m 1\n", 1, 1);
+    push_text(&st, "a", "/instance/x", "m 2\n", 1, 1);
+    assert_int_equal(st.groups.len, 2);
+    assert_int_equal(store_famidx(&st, "m")->nmembers, 2);
+    /* Only the exact key is deleted. */
+    assert_int_equal(store_delete(&st, &a), 1);
+    assert_int_equal(store_delete(&st, &a), 0);
+    assert_non_null(store_group(&st, &ax));
+    assert_int_equal(store_famidx(&st, "m")->nmembers, 1);
+    store_wipe(&st);
+    assert_int_equal(st.groups.len, 0);
+    assert_int_equal(st.families.len, 0);
+    assert_int_equal(st.series.len, 0);
+    grouping_key_free(&a);
+    grouping_key_free(&ax);
+    store_free(&st);
+}
+
+static void
+test_indexes(void **state)
+{
+    struct store st;
+    struct group *const *gs;
+    struct famidx *const *fs;
+    size_t n;
+
+    (void)state;
+    store_init(&st);
+    push_text(&st, "b", "", "# TYPE m gauge\nm 1\nz 1\n", 1, 1);
+    push_text(&st, "a", "", "# TYPE m gauge\nm 2\n", 1, 1);
+    push_text(&st, "a", "/instance/i", "# TYPE m counter\nm 3\n", 1, 1);
+    gs = store_groups_sorted(&st, &n);
+    assert_int_equal(n, 3);
+    assert_string_equal(grouping_key_get(&gs[0]->key, "job"), "a");
+    assert_string_equal(grouping_key_get(&gs[2]->key, "job"), "b");
+    fs = store_families_sorted(&st, &n);
+    assert_int_equal(n, 4);
+    assert_string_equal(fs[0]->name, "m");
+    assert_string_equal(fs[1]->name, PUSH_FAILURE_TIME_NAME);
+    assert_string_equal(fs[3]->name, "z");
+    assert_int_equal(store_famidx(&st, "m")->ntype[METRIC_GAUGE], 2);
+    assert_int_equal(store_famidx(&st, "m")->ntype[METRIC_COUNTER], 1);
+    /* Every stored series is indexed once; no duplicates. */
+    assert_int_equal(st.duplicate_series, 0);
+    assert_int_equal(st.series.len, 4 + 3 * 2);
+    /* Replacing a family keeps the indexes exact. */
+    push_text(&st, "a", "/instance/i", "# TYPE m gauge\nm 3\n", 0, 2);
+    assert_int_equal(store_famidx(&st, "m")->ntype[METRIC_GAUGE], 3);
+    assert_int_equal(store_famidx(&st, "m")->ntype[METRIC_COUNTER], 0);
+    assert_int_equal(st.series.len, 4 + 3 * 2);
+    store_free(&st);
+}
+
+static void
+test_duplicate_counting(void **state)
+{
+    struct store st;
+    struct grouping_key k = key_of("a", "/instance/x");
+
+    (void)state;
+    store_init(&st);
+    /* {job=a} holding m{instance="x"} and {job=a,instance=x} holding m collide. */
+    push_text(&st, "a", "", "m{instance=\"x\"} 1\n", 1, 1);
+    push_text(&st, "a", "/instance/x", "m 2\n", 1, 1);
+    assert_int_equal(st.duplicate_series, 1);
+    store_delete(&st, &k);
+    assert_int_equal(st.duplicate_series, 0);
+    grouping_key_free(&k);
+    store_free(&st);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sanitise),
+        cmocka_unit_test(test_put_replaces_post_merges),
+        cmocka_unit_test(test_timestamps),
+        cmocka_unit_test(test_pushed_failure_family_quirk),
+        cmocka_unit_test(test_delete_and_wipe),
+        cmocka_unit_test(test_indexes),
+        cmocka_unit_test(test_duplicate_counting),
+    };
+    return cmocka_run_group_tests_name("store", tests, NULL, NULL);
+}

@@ -73,7 +73,7 @@
 #pragma GCC poison json_object_update_recursive json_object_getn json_object_setn
 #pragma GCC poison json_object_setn_new json_object_deln json_object_iter_key_len
 #pragma GCC poison json_error_code json_sprintf json_vsprintf jansson_version_str
-#pragma GCC poison jansson_version_cmp json_object_seed json_boolean_value
+#pragma GCC poison jansson_version_cmp json_object_seed
 #undef JSON_REAL_PRECISION
 #pragma GCC poison JSON_REAL_PRECISION
 

@@ -65,10 +65,38 @@ jtime(const struct timespec *ts)
     return json_string(buf);
 }
 
+static int
+key_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * Go encodes maps with sorted keys and structs in field order. Objects are dumped in
+ * insertion order, so a map-like object is rebuilt with its keys sorted. Steals obj.
+ */
+static json_t *
+as_go_map(json_t *obj)
+{
+    json_t *out = json_object();
+    const char **keys = xreallocarray(NULL, json_object_size(obj) + 1, sizeof(*keys));
+    size_t n = 0, i;
+    void *it;
+
+    for (it = json_object_iter(obj); it != NULL; it = json_object_iter_next(obj, it))
+        keys[n++] = json_object_iter_key(it);
+    qsort(keys, n, sizeof(*keys), key_cmp);
+    for (i = 0; i < n; i++)
+        json_object_set(out, keys[i], json_object_get(obj, keys[i]));
+    free(keys);
+    json_decref(obj);
+    return out;
+}
+
 char *
 api_json_dump_go(json_t *v)
 {
-    char *raw = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    char *raw = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
     struct strbuf sb = STRBUF_INIT;
     const char *p;
 
@@ -106,7 +134,7 @@ api_json_dump_go(json_t *v)
     return strbuf_detach(&sb, NULL);
 }
 
-/* Wrap data in {"status":"success","data":...} and encode it; steals data. */
+/* Wrap data in {"status":"success","data":...} (a Go struct: field order); steals data. */
 static char *
 success(json_t *data)
 {
@@ -142,10 +170,10 @@ api_status_json(const struct config *cfg, const struct timespec *start_time)
         json_object_set_new(flags, name, jstr(value));
         free(value);
     }
-    json_object_set_new(data, "build_information", build);
-    json_object_set_new(data, "flags", flags);
+    json_object_set_new(data, "build_information", as_go_map(build));
+    json_object_set_new(data, "flags", as_go_map(flags));
     json_object_set_new(data, "start_time", jtime(start_time));
-    return success(data);
+    return success(as_go_map(data));
 }
 
 static json_t *
@@ -156,7 +184,7 @@ labels_object(const struct label *labels, size_t n)
 
     for (i = 0; i < n; i++)
         json_object_set_new(o, labels[i].name, jstr(labels[i].value));
-    return o;
+    return as_go_map(o);
 }
 
 /* Histogram counts: the float flavour when it is positive, else the integer one. */
@@ -181,7 +209,7 @@ metric_object(const struct metric *m, enum metric_type t)
             gofmt_float_json(key, m->quantiles[i].quantile);
             json_object_set_new(q, key, jfloat(m->quantiles[i].value));
         }
-        json_object_set_new(o, "quantiles", q);
+        json_object_set_new(o, "quantiles", as_go_map(q));
         json_object_set_new(o, "count", juint(m->count));
         json_object_set_new(o, "sum", jfloat(m->sum));
     } else if (t == METRIC_HISTOGRAM) {
@@ -191,7 +219,7 @@ metric_object(const struct metric *m, enum metric_type t)
             gofmt_float_json(key, m->buckets[i].upper_bound);
             json_object_set_new(b, key, jcount(m->buckets[i].count, m->buckets[i].count_float));
         }
-        json_object_set_new(o, "buckets", b);
+        json_object_set_new(o, "buckets", as_go_map(b));
         json_object_set_new(o, "count", jcount(m->count, m->count_float));
         json_object_set_new(o, "sum", jfloat(m->sum));
     } else {
@@ -200,9 +228,10 @@ metric_object(const struct metric *m, enum metric_type t)
                      m->kind == METRIC_UNTYPED;
         json_object_set_new(o, "value", jfloat(scalar ? m->value : 0));
     }
-    return o;
+    return as_go_map(o);
 }
 
+/* A family: upstream's `metrics` struct, fields in declaration order. */
 static json_t *
 family_object(const struct stored_family *sf)
 {
@@ -238,7 +267,7 @@ api_metrics_json(struct store *st)
         /* Family keys come last and may overwrite "labels" (upstream quirk, spec §13.7). */
         for (j = 0; j < g->nfams; j++)
             json_object_set_new(o, g->fams[j]->mf->name, family_object(g->fams[j]));
-        json_array_append_new(data, o);
+        json_array_append_new(data, as_go_map(o));
     }
     return success(data);
 }

@@ -335,6 +335,42 @@ percent_decode(const char *s, size_t n, struct strbuf *out)
 
 /* ----- replies ----- */
 
+/* Go's status texts for the codes we send (libevent's differ for some, e.g. 307). */
+static const char *
+status_text(int code)
+{
+    switch (code) {
+    case 200:
+        return "OK";
+    case 202:
+        return "Accepted";
+    case 301:
+        return "Moved Permanently";
+    case 307:
+        return "Temporary Redirect";
+    case 400:
+        return "Bad Request";
+    case 401:
+        return "Unauthorized";
+    case 403:
+        return "Forbidden";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 413:
+        return "Request Entity Too Large";
+    case 415:
+        return "Unsupported Media Type";
+    case 500:
+        return "Internal Server Error";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return NULL;
+    }
+}
+
 void
 http_reply(struct http_ctx *c, int code, const char *content_type, const void *body, size_t len)
 {
@@ -352,7 +388,7 @@ http_reply(struct http_ctx *c, int code, const char *content_type, const void *b
     /* HEAD (answered like GET, a deliberate improvement) gets the headers only. */
     if (c->cmd != EVHTTP_REQ_HEAD && len > 0)
         evbuffer_add(buf, body, len);
-    evhttp_send_reply(c->req, code, NULL, buf);
+    evhttp_send_reply(c->req, code, status_text(code), buf);
     evbuffer_free(buf);
     c->replied = code;
     log_debug("request", "method", http_method_name(c->cmd), "path", c->raw_path, "code",

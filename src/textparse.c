@@ -56,7 +56,7 @@ struct parser {
     size_t pos; /* next byte to read */
     int cur;    /* the most recently read byte (0 after the end) */
     int eof;    /* a read ran past the end */
-    int line;
+    long line;
     int utf8_names;
     struct strbuf tok; /* token gathered across escapes */
     struct strbuf err; /* the error message once failed */
@@ -92,6 +92,7 @@ next_byte(struct parser *p)
     return 0;
 }
 
+/* The text format separates tokens with spaces and tabs only. */
 static int
 is_blank(int c)
 {
@@ -109,6 +110,7 @@ skip_blank(struct parser *p)
     return 0;
 }
 
+/* Like skip_blank(), but only when the current byte is itself a blank. */
 static int
 skip_blank_if_blank(struct parser *p)
 {
@@ -120,7 +122,7 @@ static struct strbuf *
 fail(struct parser *p, const char *msg)
 {
     strbuf_reset(&p->err);
-    strbuf_addf(&p->err, "text format parsing error in line %d: %s", p->line, msg);
+    strbuf_addf(&p->err, "text format parsing error in line %ld: %s", p->line, msg);
     p->failed = 1;
     return &p->err;
 }
@@ -199,6 +201,7 @@ fail_fam(struct parser *p, const char *pre, const char *post)
     return fail_q(p, pre, name, strlen(name), post);
 }
 
+/* Bytes that may start a label name; a quote starts a quoted (UTF-8) name. */
 static int
 is_label_start(int c)
 {
@@ -505,12 +508,14 @@ parse_type(const char *s, size_t n, enum metric_type *t)
     return -1;
 }
 
+/* Gauge histograms are parsed exactly like histograms (_bucket, _sum, _count, le). */
 static int
 is_histogram(enum metric_type t)
 {
     return t == METRIC_HISTOGRAM || t == METRIC_GAUGE_HISTOGRAM;
 }
 
+/* Whether s ends in suffix with something before it (upstream's isCount, isSum, isBucket). */
 static int
 has_suffix(const char *s, size_t n, const char *suffix)
 {
@@ -647,6 +652,7 @@ new_metric(struct parser *p, struct pfam *f)
     return mf->nmetrics++;
 }
 
+/* qsort order for the canonical label set key: by name (names are unique in a line). */
 static int
 cmp_label_ptr(const void *a, const void *b)
 {
@@ -654,6 +660,18 @@ cmp_label_ptr(const void *a, const void *b)
     const struct label *y = *(const struct label *const *)b;
 
     return strcmp(x->name, y->name);
+}
+
+/*
+ * Make room for element n of an array whose capacity is implicit: it doubles whenever n
+ * reaches a power of 2, so appends stay amortised O(1) without a capacity field.
+ */
+static void *
+grow_pow2(void *v, size_t n, size_t size)
+{
+    if (n == 0 || (n & (n - 1)) == 0)
+        v = xreallocarray(v, n ? n * 2 : 1, size);
+    return v;
 }
 
 /*
@@ -686,20 +704,11 @@ merged_metric(struct parser *p, struct pfam *f)
         return (uintptr_t)found - 1;
     }
     idx = new_metric(p, f);
-    f->keys = xreallocarray(f->keys, f->nkeys + 1, sizeof(*f->keys));
+    f->keys = grow_pow2(f->keys, f->nkeys, sizeof(*f->keys));
     f->keys[f->nkeys] = xstrndup(p->key.data, p->key.len);
     hmap_put(&f->bysig, f->keys[f->nkeys], p->key.len, (void *)(uintptr_t)(idx + 1));
     f->nkeys++;
     return idx;
-}
-
-/* Append to a quantile or bucket array, doubling its (implicit) capacity at powers of 2. */
-static void *
-grow_pow2(void *v, size_t n, size_t size)
-{
-    if (n == 0 || (n & (n - 1)) == 0)
-        v = xreallocarray(v, n ? n * 2 : 1, size);
-    return v;
 }
 
 /*
@@ -723,6 +732,7 @@ hist_count(double v, uint64_t *u, double *f)
     return 0;
 }
 
+/* Start a line: all per-line state is reset here rather than kept from the last line. */
 static int
 st_line(struct parser *p)
 {
@@ -747,6 +757,10 @@ st_line(struct parser *p)
     }
 }
 
+/*
+ * A comment: only "HELP" and "TYPE" as first word matter, and a name with nothing after it
+ * is silently ignored, as upstream does.
+ */
 static int
 st_comment(struct parser *p)
 {
@@ -788,6 +802,7 @@ st_comment(struct parser *p)
     return help ? ST_HELP : ST_TYPE;
 }
 
+/* HELP text: the rest of the line with escapes decoded; only one per family. */
 static int
 st_help(struct parser *p)
 {
@@ -801,6 +816,7 @@ st_help(struct parser *p)
     return ST_LINE;
 }
 
+/* TYPE word: the rest of the line, trailing blanks included; only before any sample. */
 static int
 st_type(struct parser *p)
 {
@@ -819,6 +835,7 @@ st_type(struct parser *p)
     return ST_LINE;
 }
 
+/* The metric name that starts a sample line. */
 static int
 st_name(struct parser *p)
 {
@@ -836,6 +853,7 @@ st_name(struct parser *p)
     return ST_LABELS;
 }
 
+/* After the name: a label set or directly the value. */
 static int
 st_labels(struct parser *p)
 {
@@ -855,6 +873,10 @@ end_labels(struct parser *p)
     return ST_VALUE;
 }
 
+/*
+ * A label name, or inside a line that starts with '{' a bare (usually quoted) metric name.
+ * The '=' is looked for before the name is judged, because that decides between the two.
+ */
 static int
 st_lname(struct parser *p)
 {
@@ -904,6 +926,7 @@ st_lname(struct parser *p)
     return ST_LVALUE;
 }
 
+/* A quoted label value; quantile and le values of summaries and histograms are floats. */
 static int
 st_lvalue(struct parser *p)
 {
@@ -996,6 +1019,10 @@ store_value(struct parser *p, double v)
     return 0;
 }
 
+/*
+ * The sample value. The metric is chosen first: summaries and histograms add to the metric
+ * of the same label set, everything else gets a new one (duplicates are not an error here).
+ */
 static int
 st_value(struct parser *p)
 {
@@ -1017,6 +1044,7 @@ st_value(struct parser *p)
     return p->cur == '\n' ? ST_LINE : ST_TS;
 }
 
+/* An optional int64 timestamp in milliseconds; nothing may follow it, not even a blank. */
 static int
 st_ts(struct parser *p)
 {
@@ -1076,6 +1104,7 @@ pfam_release(struct pfam *f)
     hmap_free(&f->bysig);
 }
 
+/* Run the state machine, then hand over the non-empty families in order of creation. */
 int
 textparse(const char *buf, size_t len, int utf8_names, struct family_list *out, char **err)
 {

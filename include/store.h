@@ -27,6 +27,15 @@ struct stored_family {
     struct stored_family *idx_prev, *idx_next; /* other groups' families of the same name */
 };
 
+/*
+ * Renderings of a group cached by the readers (api.c fills them). The store frees them
+ * whenever the group changes, so a reader re-renders only the groups that changed.
+ */
+struct group_cache {
+    char *json; /* the group's object in /api/v1/metrics, NULL when stale */
+    size_t json_len;
+};
+
 /* A group: a grouping key and its families (sorted by name). */
 struct group {
     struct grouping_key key;
@@ -34,6 +43,7 @@ struct group {
     size_t keylen;
     struct stored_family **fams; /* sorted by family name */
     size_t nfams;
+    struct group_cache cache;
 };
 
 /*

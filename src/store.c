@@ -165,6 +165,15 @@ group_family(const struct group *g, const char *name)
     return found ? g->fams[i] : NULL;
 }
 
+/* Drop the cached renderings of a group that is about to change. */
+static void
+group_invalidate(struct group *g)
+{
+    free(g->cache.json);
+    g->cache.json = NULL;
+    g->cache.json_len = 0;
+}
+
 /* Store mf in group g at time ts, replacing a family of the same name. Takes mf. */
 static void
 group_set_family(struct store *st, struct group *g, struct metric_family *mf,
@@ -174,6 +183,7 @@ group_set_family(struct store *st, struct group *g, struct metric_family *mf,
     int found;
     size_t i = group_find(g, mf->name, &found);
 
+    group_invalidate(g);
     if (found) {
         family_unlink_free(st, g->fams[i]);
     } else {
@@ -193,6 +203,7 @@ group_set_family(struct store *st, struct group *g, struct metric_family *mf,
 static void
 group_remove_family_at(struct store *st, struct group *g, size_t i)
 {
+    group_invalidate(g);
     family_unlink_free(st, g->fams[i]);
     memmove(&g->fams[i], &g->fams[i + 1], (g->nfams - i - 1) * sizeof(*g->fams));
     g->nfams--;
@@ -338,6 +349,7 @@ group_free(struct store *st, struct group *g)
     while (g->nfams > 0)
         group_remove_family_at(st, g, g->nfams - 1);
     hmap_del(&st->groups, g->keystr, g->keylen);
+    group_invalidate(g);
     free(g->fams);
     free(g->keystr);
     grouping_key_free(&g->key);

@@ -812,6 +812,9 @@ st_help(struct parser *p)
         return fail_q(p, "second HELP line for metric name ", mf->name, strlen(mf->name), "");
     if (read_rest(p, 1) < 0)
         return ST_FAIL;
+    if (memchr(p->tok.data != NULL ? p->tok.data : "", '\0', p->tok.len) != NULL)
+        return fail_q(p, "invalid HELP text ", p->tok.data, p->tok.len,
+                      ": NUL bytes are not supported");
     mf->help = xstrdup(strbuf_str(&p->tok));
     return ST_LINE;
 }
@@ -944,6 +947,9 @@ st_lvalue(struct parser *p)
     n = p->tok.len;
     if (!utf8_valid(v, n))
         return fail_q(p, "invalid label value ", v, n, "");
+    /* Ours: values are C strings, so a NUL byte would silently truncate the value. */
+    if (memchr(v, '\0', n) != NULL)
+        return fail_q(p, "invalid label value ", v, n, ": NUL bytes are not supported");
     switch (p->special) {
     case SPECIAL_QUANTILE:
         if (parse_float(v, n, &d) < 0)

@@ -760,20 +760,26 @@ test_long_lines(void **state)
     strbuf_free(&in);
 }
 
-/* Label values with NUL bytes are valid UTF-8; the C strings end at the NUL. */
+/* NUL bytes in label values and HELP are refused (ours): C strings would truncate them. */
 static void
 test_nul_bytes(void **state)
 {
-    static const char in[] = "m{a=\"x\0y\"} 1\n# HELP m h\0i\n";
+    static const char value[] = "m{a=\"x\0y\"} 1\n";
+    static const char help[] = "m 1\n# HELP m h\0i\n";
     struct family_list fl;
     char *err = NULL;
 
     (void)state;
     family_list_init(&fl);
-    assert_int_equal(textparse(in, sizeof(in) - 1, 0, &fl, &err), 0);
-    assert_string_equal(fl.v[0]->metrics[0].labels[0].value, "x");
-    assert_string_equal(fl.v[0]->help, "h");
-    family_list_free(&fl);
+    assert_int_equal(textparse(value, sizeof(value) - 1, 0, &fl, &err), -1);
+    assert_string_equal(err, "text format parsing error in line 1: invalid label value "
+                             "\"x\\x00y\": NUL bytes are not supported");
+    free(err);
+    assert_int_equal(textparse(help, sizeof(help) - 1, 0, &fl, &err), -1);
+    assert_string_equal(err, "text format parsing error in line 2: invalid HELP text "
+                             "\"h\\x00i\": NUL bytes are not supported");
+    free(err);
+    assert_int_equal(fl.n, 0);
 }
 
 /* A body of 100k lines over many families, summaries and histograms parses fast. */

@@ -8,8 +8,10 @@
 #ifndef PGW_EL6_POISON_H
 #define PGW_EL6_POISON_H
 
+#include <fcntl.h>    /* declares fcntl64 (poisoned below) */
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h> /* declares statx (poisoned below) */
 #include <string.h>
 #include <unistd.h>
 #include <time.h>

@@ -8,6 +8,13 @@
 #include "log.h"
 #include "strbuf.h"
 
+/* --persistence.fsync: when journal writes are forced to stable storage (storage.h). */
+enum fsync_policy {
+    FSYNC_NEVER = 0,    /* write(2) before the reply only: survives kill -9, not power loss */
+    FSYNC_INTERVAL = 1, /* plus fdatasync about once a second (default) */
+    FSYNC_ALWAYS = 2,   /* fdatasync before the reply, one per event-loop iteration */
+};
+
 /* Every setting of the gateway. Strings are owned (free with config_free). */
 struct config {
     char **listen_addresses; /* --web.listen-address, repeatable; default ":9091" */
@@ -22,10 +29,19 @@ struct config {
     int enable_admin_api;   /* --web.enable-admin-api */
     char *persistence_file; /* --persistence.file; "" = memory only */
     int64_t persistence_interval;  /* --persistence.interval in nanoseconds; default 5m */
+    enum fsync_policy persistence_fsync; /* --persistence.fsync (ours); default interval */
+    char *storage_backend; /* --storage.backend (ours); "" = file if persistence_file, else memory */
     int disable_consistency_check; /* --push.disable-consistency-check */
     int enable_utf8_names;         /* --push.enable-utf8-names */
     enum log_level log_level;      /* --log.level; default info */
     enum log_format log_format;    /* --log.format; default logfmt */
+    /* Ours (service management, not upstream flags; not in the /api/v1/status flags map). */
+    char *log_file;    /* --log.file; "" = standard error */
+    int log_syslog;    /* --log.syslog: records go to syslog (facility daemon) */
+    char *config_file; /* --config.file: sysconfig file read before the command line; "" = none */
+    int config_check;  /* --config.check / -n: validate the configuration and exit */
+    int daemon;        /* --daemon: fork into the background once serving */
+    char *pid_file;    /* --pid-file; "" = none */
 };
 
 /* Fill every field with its default. */
@@ -44,6 +60,14 @@ void config_free(struct config *cfg);
  *  -1  error: *err is one line naming the flag and the reason (caller frees): exit 2.
  */
 int config_parse_args(struct config *cfg, int argc, char **argv, char **err);
+
+/*
+ * Apply words (argv[0] is skipped, as in config_parse_args) from another source than the
+ * command line, e.g. PUSHGATEWAY_OPTS of a sysconfig file: the same syntax and precedence
+ * among themselves, but -h/--version and CONFIG_OPT_CMDLINE flags are errors, and prefixes
+ * are not normalised (config_parse_args does that last). Returns 0, or -1 with *err.
+ */
+int config_parse_words(struct config *cfg, int argc, char **argv, char **err);
 
 /* Write the --help text (generated from the option table) to sb. */
 void config_usage(struct strbuf *sb);
@@ -86,6 +110,10 @@ enum config_option_type {
 };
 
 #define CONFIG_OPT_NOCASE 0x1u /* CONFIG_OPT_ENUM: choices match case-insensitively */
+/* Not an upstream flag: left out of the /api/v1/status flags map. */
+#define CONFIG_OPT_LOCAL 0x2u
+/* Command line only: no sysconfig key, refused in PUSHGATEWAY_OPTS. */
+#define CONFIG_OPT_CMDLINE 0x4u
 
 struct config_option {
     const char *name; /* long name without "--", e.g. "web.listen-address" */
@@ -103,7 +131,8 @@ struct config_option {
 const struct config_option *config_option_get(size_t i);
 /*
  * Sysconfig/environment key of entry i: "PUSHGATEWAY_" + the name upper-cased with '.' and
- * '-' turned into '_' (PUSHGATEWAY_WEB_LISTEN_ADDRESS). NULL for actions and past the end.
+ * '-' turned into '_' (PUSHGATEWAY_WEB_LISTEN_ADDRESS). NULL for actions, CONFIG_OPT_CMDLINE
+ * options and past the end.
  */
 const char *config_option_sysconfig_key(size_t i);
 /*

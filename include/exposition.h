@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "metric.h"
+#include "negotiate.h"
 #include "strbuf.h"
 
 /*
@@ -31,5 +32,26 @@ int expo_metric_cmp(const struct metric *a, const struct metric *b);
  */
 void expo_text_family(struct strbuf *out, const char *name, const char *help,
                       enum metric_type type, const struct metric *const *metrics, size_t n);
+
+/*
+ * The same with the metric and label names written under escaping scheme esc (spec §7.3):
+ * names that are not legacy-valid are escaped, except under ESCAPE_ALLOW_UTF8, where they are
+ * quoted as above. expo_text_family() is this with ESCAPE_ALLOW_UTF8. A native histogram
+ * without classic buckets prints only its +Inf bucket, _sum and _count.
+ */
+void expo_text_family_esc(struct strbuf *out, const char *name, const char *help,
+                          enum metric_type type, const struct metric *const *metrics, size_t n,
+                          enum name_escaping esc);
+
+/* The "# HELP" (only when help != NULL) and "# TYPE" lines of a family, as above. */
+void expo_text_header(struct strbuf *out, const char *name, const char *help,
+                      enum metric_type type, enum name_escaping esc);
+
+/*
+ * The sample lines of one metric of family `name`, as expo_text_family_esc() writes them.
+ * Rendering metric by metric lets the store cache each metric's lines (see gather.c).
+ */
+void expo_text_metric(struct strbuf *out, const char *name, const struct metric *m,
+                      enum name_escaping esc);
 
 #endif

@@ -3,6 +3,7 @@
 #define PGW_GATHER_H
 
 #include "metric.h"
+#include "negotiate.h"
 #include "store.h"
 #include "strbuf.h"
 
@@ -12,6 +13,7 @@ struct gathered_family {
     const char *help; /* NULL when the winning family has no HELP */
     enum metric_type type;
     const struct metric **metrics; /* sorted in upstream's order; owned by the gather */
+    const struct series_node **nodes; /* parallel: the stored series, NULL for own metrics */
     size_t nmetrics;
 };
 
@@ -33,7 +35,9 @@ struct gather {
 int gather_collect(struct gather *g, struct store *st, int verify, int utf8_names, char **err);
 void gather_free(struct gather *g);
 
-/* Render a gather in text format 0.0.4. */
+/* Render a gather in text format 0.0.4 (names that are not legacy-valid quoted, unescaped). */
 void gather_render_text(const struct gather *g, struct strbuf *out);
+/* The same with names escaped by esc (spec §7.3); see expo_text_family_esc(). */
+void gather_render_text_esc(const struct gather *g, enum name_escaping esc, struct strbuf *out);
 
 #endif

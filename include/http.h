@@ -7,6 +7,7 @@
 #include <event2/event.h>
 
 #include "config.h"
+#include "storage.h"
 #include "store.h"
 
 /* Application state the handlers work on; owned by main, borrowed by the server. */
@@ -16,6 +17,7 @@ struct gateway {
     struct timespec start_time;
     struct event_base *base;
     int store_unchecked; /* non-zero once a push was applied without the consistency check */
+    struct storage *storage; /* where mutations are recorded before they are applied (storage.h) */
     void (*shutdown)(struct gateway *gw, const char *reason); /* graceful stop (SIGTERM, /-/quit) */
 };
 
@@ -30,6 +32,15 @@ struct http_server *http_server_new(struct gateway *gw, char **err);
  * logged, so port 0 can be used by tests.
  */
 int http_server_listen(struct http_server *hs, const char *address, char **err);
+
+/* Check the syntax of a --web.listen-address value without binding. 0, or -1 with *err. */
+int http_listen_address_check(const char *address, char **err);
+
+/*
+ * Serve on fd, an already bound and listening stream socket (systemd socket activation).
+ * The server owns fd from then on. Returns 0, or -1 with *err (caller frees).
+ */
+int http_server_listen_fd(struct http_server *hs, int fd, char **err);
 
 /* Stop accepting new connections (graceful shutdown keeps serving open ones briefly). */
 void http_server_close_listeners(struct http_server *hs);

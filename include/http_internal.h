@@ -63,6 +63,12 @@ void http_reply_error(struct http_ctx *c, int code, const char *msg);
 /* A plain string without newline (Go's content sniffing gives text/plain). */
 void http_reply_text(struct http_ctx *c, int code, const char *msg);
 void http_reply_empty(struct http_ctx *c, int code);
+/*
+ * An empty reply that acknowledges a recorded mutation (http_durable.c): sent at once unless
+ * the storage must flush first (--persistence.fsync=always), in which case it is sent after
+ * the group commit (or a 500 if that fails). c->replied is set to `code` either way.
+ */
+void http_reply_empty_durable(struct http_ctx *c, int code);
 
 /* Handlers (http_push.c, http_query.c). */
 void http_handle_push(struct http_ctx *c);

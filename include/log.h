@@ -19,6 +19,28 @@ void log_init(enum log_level level, enum log_format format);
 /* Send records to fd instead of stderr (2), e.g. a log file; the caller owns fd. */
 void log_set_fd(int fd);
 /*
+ * Append records to the file at path (created 0640 if missing) instead of stderr. A relative
+ * path is made absolute first, so log_reopen() still finds it after a chdir. The log module
+ * owns the descriptor. Returns 0, or -1 with *err (caller frees); the old output stays then.
+ */
+int log_open_file(const char *path, char **err);
+/*
+ * Reopen the log file (after logrotate moved it; SIGHUP). Returns 1 when reopened, 0 when
+ * records do not go to a file, -1 with *err when the file cannot be opened (the old
+ * descriptor is kept, so nothing is lost).
+ */
+int log_reopen(char **err);
+/* Send records to syslog (facility daemon, the level as priority) under ident. */
+void log_open_syslog(const char *ident);
+/* Back to stderr: close a log file or the syslog connection. */
+void log_close(void);
+/*
+ * While on and records go to a file or syslog, records at warn level and above are also
+ * written to stderr: start-up errors then reach the terminal or the init script, whatever
+ * part of the gateway reports them. Turned off once the gateway serves.
+ */
+void log_set_stderr_echo(int on);
+/*
  * Parse "debug"/"info"/"warn"/"error" (any case, as promslog) and "logfmt"/"json" (exact);
  * 0 on success, -1 otherwise.
  */

@@ -38,6 +38,10 @@ enum own_handler {
 void selfmetrics_init(void);
 void selfmetrics_free(void);
 
+struct storage;
+/* Report pushgateway_storage_* from this backend (borrowed; NULL stops reporting). */
+void selfmetrics_set_storage(struct storage *s);
+
 /* Count one request of a handler answered with `code`; method is the HTTP method name. */
 void selfmetrics_count_request(enum own_handler h, const char *method, int code);
 /* Observe a push (method "put" or "post"): its duration in seconds and approximate size. */

@@ -34,6 +34,7 @@ struct storage_mutation {
     const struct family_list *families; /* PUSH: the sanitised families as store_push gets them */
     int replace;                        /* PUSH: 1 for PUT, 0 for POST */
     struct timespec ts;                 /* PUSH, FAILURE: the request's receive time */
+    int unchecked; /* PUSH: applied without the consistency check (added for recovery) */
 };
 
 /* Figures a backend reports as pushgateway_storage_* metrics (zero when not applicable). */
@@ -45,6 +46,11 @@ struct storage_stats {
     double last_snapshot_duration;     /* seconds */
     double recovery_duration;          /* seconds spent in open() */
     uint64_t snapshot_failures;        /* snapshots that failed since start */
+    /* Added: */
+    uint64_t records_skipped;   /* journal records at start-up already covered by the snapshot */
+    uint64_t recovered_groups;  /* groups in the store after open() */
+    uint64_t corrupt_files;     /* files (or torn tails) set aside as *.corrupt-* at start-up */
+    int store_unchecked;        /* the recovered state holds pushes applied without the check */
 };
 
 struct storage;
@@ -73,13 +79,35 @@ struct storage_ops {
     void (*stats)(struct storage *s, struct storage_stats *out);
     /* Release everything (after a final snapshot/flush by the caller). */
     void (*close)(struct storage *s);
+
+    /* ---- added for deferred durability and scheduling (all optional) ---- */
+
+    /* Non-zero when mutations recorded since the last flush() must not be acknowledged
+     * before a flush() (--persistence.fsync=always): replies then wait for the group commit
+     * that storage.c runs once per event-loop iteration. */
+    int (*sync_pending)(struct storage *s);
+    /* Non-zero when the backend wants a snapshot now (interval passed with changes, or the
+     * journal grew too large). Polled about once a second by storage.c. */
+    int (*snapshot_due)(struct storage *s);
+    /* Start a snapshot that completes in the background (the file backend forks a child
+     * that writes the store's copy-on-write image). NULL: storage.c calls snapshot(). A
+     * foreground snapshot() waits for a background one first. */
+    int (*snapshot_async)(struct storage *s, struct store *st, char **err);
+    /* Housekeeping about once a second on the event loop (reap a finished background
+     * snapshot). */
+    void (*tick)(struct storage *s);
 };
 
 struct storage {
     const struct storage_ops *ops;
     const struct config *cfg;
     void *priv; /* backend state */
+    void *loop; /* added: event-loop glue owned by storage.c (storage_start), or NULL */
 };
+
+/* The built-in backends (added): "memory" and "file" (snapshot + journal, docs/storage-format.md). */
+extern const struct storage_ops storage_memory_ops;
+extern const struct storage_ops storage_file_ops;
 
 /* Register a backend; returns -1 when the name is taken. The built-in ones are registered
  * by storage_new() itself. */
@@ -97,7 +125,49 @@ int storage_snapshot(struct storage *s, struct store *st, char **err);
 int storage_flush(struct storage *s, char **err);
 int storage_healthy(struct storage *s);
 void storage_stats(struct storage *s, struct storage_stats *out);
-/* Close and free; NULL is fine. */
+/* Close and free (stops the loop glue first); NULL is fine. */
 void storage_free(struct storage *s);
+
+/* ---- added: group commit, timers and replay ---- */
+
+struct event_base;
+
+/* Wrapper of the sync_pending slot (0 when the slot is missing or s is NULL). */
+int storage_sync_pending(struct storage *s);
+/* Wrapper of the snapshot_due slot (0 when missing). */
+int storage_snapshot_due(struct storage *s);
+/* Wrapper of the snapshot_async slot (storage_snapshot() when missing). */
+int storage_snapshot_async(struct storage *s, struct store *st, char **err);
+/* Wrapper of the tick slot. */
+void storage_tick(struct storage *s);
+
+/*
+ * Attach s to the event loop: a group-commit event and a one-second tick that calls
+ * storage_tick(), storage_flush() and, when the backend says a snapshot is due,
+ * storage_snapshot_async() of st (failures are logged and counted, the gateway keeps
+ * running). st is borrowed.
+ */
+int storage_start(struct storage *s, struct event_base *base, struct store *st);
+/* Detach from the loop: run a pending group commit at once, then remove the events. */
+void storage_stop(struct storage *s);
+
+/* Called once the mutations recorded before storage_when_durable() are durable (ok = 1) or
+ * the flush failed (ok = 0; the mutations are written to the OS, not known to be on disk). */
+typedef void (*storage_durable_fn)(void *arg, int ok);
+/*
+ * Run fn(arg, ok) once every mutation recorded so far is as durable as the fsync policy
+ * asks: before returning when nothing is pending, otherwise after the next group commit
+ * (one flush for everything recorded in this event-loop iteration). Without storage_start()
+ * the flush is done before returning.
+ */
+void storage_when_durable(struct storage *s, storage_durable_fn fn, void *arg);
+
+struct codec_mutation;
+/* Apply a decoded mutation to the store through the live path's store functions (replay);
+ * the mutation's families are consumed. */
+void storage_apply(struct store *st, struct codec_mutation *m);
+
+/* Names of the registered backends joined with ", " (for messages). Caller frees. */
+char *storage_backend_names(void);
 
 #endif

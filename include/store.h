@@ -9,6 +9,7 @@
 #include "grouping.h"
 #include "hmap.h"
 #include "metric.h"
+#include "ordset.h"
 
 #define PUSH_TIME_NAME "push_time_seconds"
 #define PUSH_FAILURE_TIME_NAME "push_failure_time_seconds"
@@ -18,6 +19,14 @@
 struct group;
 struct famidx;
 
+/* A stored metric's place in its name's exposition order (struct famidx.order). */
+struct series_node {
+    struct ordset_node node; /* first member: an ordset node is a series_node */
+    const struct metric *m;
+    struct stored_family *sf; /* the family holding m, as its metric number i */
+    size_t i;
+};
+
 /* A family as stored in a group. Everything here is owned by the store; callers read only. */
 struct stored_family {
     struct metric_family *mf; /* labels of every metric sanitised and sorted by name */
@@ -25,6 +34,16 @@ struct stored_family {
     struct group *group;      /* the group it belongs to */
     struct famidx *idx;       /* the store-wide entry for its name */
     struct stored_family *idx_prev, *idx_next; /* other groups' families of the same name */
+    struct series_node *nodes; /* one per metric, linked into idx->order */
+    /*
+     * The metrics' exposition lines, rendered by the first scrape that needs them for the
+     * escaping scheme text_esc (text == NULL: not rendered): metric i is the bytes
+     * [text_off[i], text_off[i + 1]). Freed with the family, which a mutation replaces, so
+     * it is never stale. Filled by gather.c.
+     */
+    char *text;
+    size_t *text_off;
+    int text_esc;
 };
 
 /*
@@ -56,6 +75,8 @@ struct famidx {
     uint32_t ntype[METRIC_TYPE_MAX + 1]; /* stored families of this name, per type */
     size_t nmembers;
     struct stored_family *members; /* linked through idx_next, in no particular order */
+    struct ordset order; /* every stored metric of this name, in exposition order
+                            (expo_metric_cmp), kept up to date on every mutation */
 };
 
 /*
@@ -104,6 +125,15 @@ void store_push_failed(struct store *st, const struct grouping_key *key,
  */
 struct metric_family *store_timestamp_family(const char *name, const struct grouping_key *key,
                                              const struct timespec *t);
+
+/*
+ * Restore a group from a snapshot: its families are stored as they are (already sanitised,
+ * timestamp families included) with their own receive times ts[i], replacing families of
+ * the same name when the group exists. No push semantics are applied. Takes ownership of
+ * the families (the list is emptied); ts has fams->n entries.
+ */
+void store_restore_group(struct store *st, const struct grouping_key *key,
+                         struct family_list *fams, const struct timespec *ts);
 
 /* Delete the group with exactly this key; returns 1 if it existed, 0 otherwise. */
 int store_delete(struct store *st, const struct grouping_key *key);

@@ -11,10 +11,12 @@ SUDO=
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 
 if command -v apt-get >/dev/null 2>&1; then
-    pkgs="build-essential cmake pkg-config libevent-dev libjansson-dev zlib1g-dev curl"
+    pkgs="build-essential cmake pkg-config libevent-dev libjansson-dev zlib1g-dev curl \
+          libprotobuf-c-dev protobuf-c-compiler"
     if [ $want_test = 1 ]; then
         pkgs="$pkgs libcmocka-dev python3 python3-prometheus-client netcat-openbsd clang \
-              libclang-rt-dev valgrind"
+              libclang-rt-dev valgrind golang-go golang-github-prometheus-client-golang-dev \
+              chromium nodejs npm rpm"
     fi
     missing=
     for p in $pkgs; do
@@ -29,10 +31,19 @@ elif command -v yum >/dev/null 2>&1 || command -v dnf >/dev/null 2>&1; then
     y=$(command -v dnf || command -v yum)
     el=$(rpm -E '%{rhel}' 2>/dev/null || echo 0)
     if [ "$el" = 6 ]; then ev=libevent2-devel; else ev=libevent-devel; fi
-    pkgs="gcc make cmake pkgconfig $ev jansson-devel zlib-devel curl"
+    pkgs="gcc make cmake pkgconfig $ev jansson-devel zlib-devel curl protobuf-c-devel"
+    pkgs="$pkgs protobuf-c-compiler"
     [ $want_test = 1 ] && pkgs="$pkgs libcmocka-devel python3 nc"
     $SUDO "$y" install -y $pkgs
 else
-    echo "install-deps.sh: no apt-get or yum; install libevent (>= 2.0.21), jansson, zlib, cmake and a C compiler by hand" >&2
+    echo "install-deps.sh: no apt-get or yum; install libevent (>= 2.0.21), jansson, zlib, protobuf-c (library and protoc-c), cmake and a C compiler by hand" >&2
     exit 1
+fi
+
+# The browser test's npm packages (tests/ui/package-lock.json: playwright-core, no browser
+# download; it drives Debian's chromium). Without them t_ui_browser.sh is skipped.
+if [ $want_test = 1 ] && command -v npm >/dev/null 2>&1; then
+    top=$(cd "$(dirname "$0")/.." && pwd)
+    (cd "$top/tests/ui" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error) ||
+        echo "install-deps.sh: npm ci in tests/ui failed: the browser test will be skipped" >&2
 fi

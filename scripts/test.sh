@@ -1,7 +1,8 @@
 #!/bin/sh
 # test.sh - install dependencies, build with warnings as errors, and run the whole test suite:
 # unit tests and black-box tests (ctest), the same under ASan+UBSan, an EL6 API-floor compile,
-# and each fuzzer for a bounded time.  FUZZ_SECONDS (default 30) bounds each fuzzer run.
+# an RPM smoke build of packaging/pushgateway.spec for EL6 and EL7, and each fuzzer for a
+# bounded time.  FUZZ_SECONDS (default 30) bounds each fuzzer run.
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -24,6 +25,9 @@ echo "== EL6 API floor (poisoned newer glibc/libevent/jansson symbols)"
 mkdir -p "$top/build-el6" && cd "$top/build-el6"
 cmake -DWERROR=ON -DEL6_COMPAT_CHECK=ON -DBUILD_TESTING=OFF .. >/dev/null
 make -j"$jobs" pushgateway
+
+echo "== RPM smoke build (rhel 6: SysV init, rhel 7: systemd)"
+sh "$top/scripts/rpm-smoke.sh"
 
 echo "== fuzzers"
 "$top/tests/fuzz/run.sh" "${FUZZ_SECONDS:-30}"

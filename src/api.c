@@ -6,6 +6,7 @@
 
 #include "api.h"
 #include "gofmt.h"
+#include "nativehist.h"
 #include "strbuf.h"
 #include "version.h"
 #include "xmalloc.h"
@@ -93,44 +94,67 @@ as_go_map(json_t *obj)
     return out;
 }
 
-char *
-api_json_dump_go(json_t *v)
+/* Does byte c (at p) start something Go escapes differently from jansson? */
+static int
+needs_rewrite(const char *p)
+{
+    unsigned char c = (unsigned char)*p;
+
+    return c == '\\' || c == '<' || c == '>' || c == '&' ||
+           (c == 0xe2 && (unsigned char)p[1] == 0x80 &&
+            ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9));
+}
+
+/* Encode v as Go would and append it to sb (see api_json_dump_go). */
+static void
+dump_go_append(struct strbuf *sb, json_t *v)
 {
     char *raw = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
-    struct strbuf sb = STRBUF_INIT;
-    const char *p;
+    const char *p, *run;
 
-    if (raw == NULL)
-        return xstrdup("null");
+    if (raw == NULL) {
+        strbuf_addstr(sb, "null");
+        return;
+    }
     /* '<' '>' '&' and U+2028/9 can only occur inside strings, so a byte rewrite is safe. */
-    for (p = raw; *p != '\0'; p++) {
-        unsigned char c = (unsigned char)*p;
-        if (c == '\\' && p[1] != '\0') {
-            strbuf_addch(&sb, '\\');
+    for (p = run = raw; *p != '\0'; p++) {
+        if (!needs_rewrite(p))
+            continue;
+        strbuf_add(sb, run, (size_t)(p - run));
+        if (*p == '\\' && p[1] != '\0') {
+            strbuf_addch(sb, '\\');
             p++;
-            strbuf_addch(&sb, *p);
+            strbuf_addch(sb, *p);
             if (*p == 'u') {
+                /* jansson writes \u00XX in upper case, Go in lower case. */
                 int k;
                 for (k = 0; k < 4 && p[1] != '\0'; k++) {
                     p++;
-                    strbuf_addch(&sb, (char)(*p >= 'A' && *p <= 'F' ? *p + 32 : *p));
+                    strbuf_addch(sb, (char)(*p >= 'A' && *p <= 'F' ? *p + 32 : *p));
                 }
             }
-        } else if (c == '<') {
-            strbuf_addstr(&sb, "\\u003c");
-        } else if (c == '>') {
-            strbuf_addstr(&sb, "\\u003e");
-        } else if (c == '&') {
-            strbuf_addstr(&sb, "\\u0026");
-        } else if (c == 0xe2 && (unsigned char)p[1] == 0x80 &&
-                   ((unsigned char)p[2] == 0xa8 || (unsigned char)p[2] == 0xa9)) {
-            strbuf_addstr(&sb, (unsigned char)p[2] == 0xa8 ? "\\u2028" : "\\u2029");
+        } else if (*p == '<') {
+            strbuf_addstr(sb, "\\u003c");
+        } else if (*p == '>') {
+            strbuf_addstr(sb, "\\u003e");
+        } else if (*p == '&') {
+            strbuf_addstr(sb, "\\u0026");
+        } else if (*p != '\\') {
+            strbuf_addstr(sb, (unsigned char)p[2] == 0xa8 ? "\\u2028" : "\\u2029");
             p += 2;
-        } else {
-            strbuf_addch(&sb, (char)c);
         }
+        run = p + 1;
     }
+    strbuf_add(sb, run, (size_t)(p - run));
     free(raw);
+}
+
+char *
+api_json_dump_go(json_t *v)
+{
+    struct strbuf sb = STRBUF_INIT;
+
+    dump_go_append(&sb, v);
     return strbuf_detach(&sb, NULL);
 }
 
@@ -184,7 +208,7 @@ labels_object(const struct label *labels, size_t n)
 
     for (i = 0; i < n; i++)
         json_object_set_new(o, labels[i].name, jstr(labels[i].value));
-    return as_go_map(o);
+    return o; /* label sets are kept sorted by name: already in Go's map order */
 }
 
 /* Histogram counts: the float flavour when it is positive, else the integer one. */
@@ -194,14 +218,39 @@ jcount(uint64_t count, double count_float)
     return count_float > 0 ? jfloat(count_float) : juint(count);
 }
 
-/* One metric as upstream's makeEncodableMetrics renders it for a family of type t. */
+/*
+ * The buckets of a native histogram: [boundary_rule, "lower", "upper", "count"] each, in
+ * upstream's order (spec §8.2).
+ */
+static json_t *
+native_buckets(const struct native_histogram *nh)
+{
+    struct native_bucket *v;
+    size_t n = nativehist_buckets(nh, &v), i;
+    json_t *a = json_array();
+
+    for (i = 0; i < n; i++) {
+        json_t *b = json_array();
+        json_array_append_new(b, json_integer((json_int_t)v[i].boundary));
+        json_array_append_new(b, jfloat(v[i].lower));
+        json_array_append_new(b, jfloat(v[i].upper));
+        json_array_append_new(b, jfloat(v[i].count));
+        json_array_append_new(a, b);
+    }
+    free(v);
+    return a;
+}
+
+/*
+ * One metric as upstream's makeEncodableMetrics renders it for a family of type t. It is a
+ * Go map, so keys are inserted in sorted order: buckets, count, labels, quantiles, sum, value.
+ */
 static json_t *
 metric_object(const struct metric *m, enum metric_type t)
 {
     json_t *o = json_object();
     size_t i;
 
-    json_object_set_new(o, "labels", labels_object(m->labels, m->nlabels));
     if (t == METRIC_SUMMARY) {
         json_t *q = json_object();
         for (i = 0; i < m->nquantiles; i++) {
@@ -209,8 +258,14 @@ metric_object(const struct metric *m, enum metric_type t)
             gofmt_float_json(key, m->quantiles[i].quantile);
             json_object_set_new(q, key, jfloat(m->quantiles[i].value));
         }
-        json_object_set_new(o, "quantiles", as_go_map(q));
         json_object_set_new(o, "count", juint(m->count));
+        json_object_set_new(o, "labels", labels_object(m->labels, m->nlabels));
+        json_object_set_new(o, "quantiles", as_go_map(q));
+        json_object_set_new(o, "sum", jfloat(m->sum));
+    } else if (t == METRIC_HISTOGRAM && nativehist_is_native(m)) {
+        json_object_set_new(o, "buckets", native_buckets(m->native));
+        json_object_set_new(o, "count", jcount(m->count, m->count_float));
+        json_object_set_new(o, "labels", labels_object(m->labels, m->nlabels));
         json_object_set_new(o, "sum", jfloat(m->sum));
     } else if (t == METRIC_HISTOGRAM) {
         json_t *b = json_object();
@@ -221,14 +276,16 @@ metric_object(const struct metric *m, enum metric_type t)
         }
         json_object_set_new(o, "buckets", as_go_map(b));
         json_object_set_new(o, "count", jcount(m->count, m->count_float));
+        json_object_set_new(o, "labels", labels_object(m->labels, m->nlabels));
         json_object_set_new(o, "sum", jfloat(m->sum));
     } else {
         /* Gauge histograms fall here too and show "0", as upstream's getValue gives. */
         int scalar = m->kind == METRIC_COUNTER || m->kind == METRIC_GAUGE ||
                      m->kind == METRIC_UNTYPED;
+        json_object_set_new(o, "labels", labels_object(m->labels, m->nlabels));
         json_object_set_new(o, "value", jfloat(scalar ? m->value : 0));
     }
-    return as_go_map(o);
+    return o;
 }
 
 /* A family: upstream's `metrics` struct, fields in declaration order. */
@@ -252,22 +309,36 @@ family_object(const struct stored_family *sf)
 char *
 api_metrics_json(struct store *st)
 {
-    json_t *data = json_array();
+    struct strbuf sb = STRBUF_INIT;
     struct group *const *groups;
     size_t n, i, j;
 
+    /* One group at a time: the tree of a whole large store would cost far more memory. */
+    strbuf_addstr(&sb, "{\"status\":\"success\",\"data\":[");
     groups = store_groups_sorted(st, &n);
     for (i = 0; i < n; i++) {
-        const struct group *g = groups[i];
-        json_t *o = json_object();
+        struct group *g = groups[i];
 
-        json_object_set_new(o, "labels", labels_object(g->key.labels, g->key.n));
-        json_object_set_new(o, "last_push_successful",
-                            group_last_push_successful(g) ? json_true() : json_false());
-        /* Family keys come last and may overwrite "labels" (upstream quirk, spec §13.7). */
-        for (j = 0; j < g->nfams; j++)
-            json_object_set_new(o, g->fams[j]->mf->name, family_object(g->fams[j]));
-        json_array_append_new(data, as_go_map(o));
+        if (g->cache.json == NULL) {
+            /* Rendered once per change of the group (the store drops the cache). */
+            struct strbuf one = STRBUF_INIT;
+            json_t *o = json_object();
+
+            json_object_set_new(o, "labels", labels_object(g->key.labels, g->key.n));
+            json_object_set_new(o, "last_push_successful",
+                                group_last_push_successful(g) ? json_true() : json_false());
+            /* Family keys come last and may overwrite "labels" (upstream quirk, §13.7). */
+            for (j = 0; j < g->nfams; j++)
+                json_object_set_new(o, g->fams[j]->mf->name, family_object(g->fams[j]));
+            o = as_go_map(o);
+            dump_go_append(&one, o);
+            json_decref(o);
+            g->cache.json = strbuf_detach(&one, &g->cache.json_len);
+        }
+        if (i > 0)
+            strbuf_addch(&sb, ',');
+        strbuf_add(&sb, g->cache.json, g->cache.json_len);
     }
-    return success(data);
+    strbuf_addstr(&sb, "]}");
+    return strbuf_detach(&sb, NULL);
 }

@@ -216,21 +216,35 @@ struct final_view {
     struct hmap removed; /* name -> const struct stored_family * (families the push drops) */
 };
 
-/* Families of `name` and type t that remain in the store after the push (excl. the push). */
+/*
+ * Stored families of `name`, per type, that remain in the store after the push (the push's
+ * own families excluded): the store-wide counts minus the family the push drops, if any.
+ * One lookup per name, whatever the number of types asked about.
+ */
+static void
+remaining_types(const struct final_view *fv, const char *name, uint32_t n[METRIC_TYPE_MAX + 1])
+{
+    size_t len = strlen(name);
+    const struct famidx *fi = hmap_get(&fv->st->families, name, len);
+    const struct stored_family *rm;
+
+    if (fi == NULL) {
+        memset(n, 0, sizeof(uint32_t) * (METRIC_TYPE_MAX + 1));
+        return;
+    }
+    memcpy(n, fi->ntype, sizeof(uint32_t) * (METRIC_TYPE_MAX + 1));
+    rm = hmap_get(&fv->removed, name, len);
+    if (rm != NULL)
+        n[rm->mf->type]--;
+}
+
 static uint32_t
 remaining_of_type(const struct final_view *fv, const char *name, enum metric_type t)
 {
-    const struct famidx *fi = store_famidx(fv->st, name);
-    const struct stored_family *rm;
-    uint32_t n;
+    uint32_t n[METRIC_TYPE_MAX + 1];
 
-    if (fi == NULL)
-        return 0;
-    n = fi->ntype[t];
-    rm = hmap_get(&fv->removed, name, strlen(name));
-    if (rm != NULL && rm->mf->type == t)
-        n--;
-    return n;
+    remaining_types(fv, name, n);
+    return n[t];
 }
 
 /* Does a family `name` of type t exist after the push (store, push or own families)? */
@@ -252,10 +266,13 @@ final_exists(const struct final_view *fv, const char *name)
 {
     int t;
 
+    uint32_t n[METRIC_TYPE_MAX + 1];
+
     if (hmap_get(&fv->pushed, name, strlen(name)) != NULL || own_family_find(name) != NULL)
         return 1;
+    remaining_types(fv, name, n);
     for (t = 0; t <= METRIC_TYPE_MAX; t++)
-        if (remaining_of_type(fv, name, (enum metric_type)t) > 0)
+        if (n[t] > 0)
             return 1;
     return 0;
 }
@@ -354,6 +371,7 @@ check_effective(const struct store *st, struct metric_family *const *eff, size_t
     for (i = 0; i < neff; i++) {
         const struct metric_family *f = eff[i];
         const struct own_family *own = own_family_find(f->name);
+        uint32_t left[METRIC_TYPE_MAX + 1];
         int t, conflict = -1;
 
         if (own != NULL && own->type != f->type) {
@@ -361,8 +379,9 @@ check_effective(const struct store *st, struct metric_family *const *eff, size_t
                      metric_type_enum(f->type), metric_type_enum(own->type));
             continue;
         }
+        remaining_types(&fv, f->name, left);
         for (t = 0; t <= METRIC_TYPE_MAX && conflict < 0; t++)
-            if (t != (int)f->type && remaining_of_type(&fv, f->name, (enum metric_type)t) > 0)
+            if (t != (int)f->type && left[t] > 0)
                 conflict = t;
         if (conflict >= 0) {
             /* The merged family takes another group's type; each pushed metric then fails. */

@@ -97,7 +97,8 @@ gzip_compress(const void *data, size_t len, struct strbuf *out)
     int zr;
 
     memset(&zs, 0, sizeof(zs));
-    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
+    /* Level 1: scrapes of megabytes must not stall the event loop; size matters less. */
+    if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8,
                      Z_DEFAULT_STRATEGY) != Z_OK)
         return -1;
     zs.next_in = (unsigned char *)data;

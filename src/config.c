@@ -15,11 +15,16 @@
 #endif
 
 /* Enum fields are written through int pointers; make sure that is their size. */
-typedef char config_enum_is_int
-    [(sizeof(enum log_level) == sizeof(int) && sizeof(enum log_format) == sizeof(int)) ? 1 : -1];
+typedef char config_enum_is_int[(sizeof(enum log_level) == sizeof(int) &&
+                                  sizeof(enum log_format) == sizeof(int) &&
+                                  sizeof(enum fsync_policy) == sizeof(int))
+                                     ? 1
+                                     : -1];
 
 static const char *const log_level_choices[] = {"debug", "info", "warn", "error", NULL};
 static const char *const log_format_choices[] = {"logfmt", "json", NULL};
+/* Indexed by enum fsync_policy. */
+static const char *const fsync_choices[] = {"never", "interval", "always", NULL};
 
 #define FIELD(f) offsetof(struct config, f)
 
@@ -88,6 +93,24 @@ static const struct config_option options[] = {
      .def = "5m",
      .help = "The minimum interval at which to write out the persistence file.",
      .offset = FIELD(persistence_interval)},
+    /* Ours (not upstream): the storage backend and the journal's fsync policy. */
+    {.name = "persistence.fsync",
+     .type = CONFIG_OPT_ENUM,
+     .def = "interval",
+     .help = "When journal writes reach stable storage (file backend). Every acknowledged "
+             "write is in the journal before the reply in all modes, which survives a crash "
+             "of the gateway; for power loss: never (OS decides), interval (fdatasync every "
+             "second), always (fdatasync before the reply, grouped). One of: [never, interval, "
+             "always]",
+     .offset = FIELD(persistence_fsync),
+     .choices = fsync_choices},
+    {.name = "storage.backend",
+     .type = CONFIG_OPT_STRING,
+     .def = "",
+     .help = "Storage backend: memory (no durability) or file (snapshot plus journal at "
+             "--persistence.file). Empty chooses file when --persistence.file is set and "
+             "memory otherwise.",
+     .offset = FIELD(storage_backend)},
     {.name = "push.disable-consistency-check",
      .type = CONFIG_OPT_BOOL,
      .def = "false",
@@ -112,6 +135,47 @@ static const struct config_option options[] = {
      .help = "Output format of log messages. One of: [logfmt, json]",
      .offset = FIELD(log_format),
      .choices = log_format_choices},
+    /* Ours: service management (SysV init and systemd); not in the status flags map. */
+    {.name = "log.file",
+     .type = CONFIG_OPT_STRING,
+     .def = "",
+     .help = "Append log records to this file instead of standard error; reopened on SIGHUP "
+             "(logrotate).",
+     .offset = FIELD(log_file),
+     .flags = CONFIG_OPT_LOCAL},
+    {.name = "log.syslog",
+     .type = CONFIG_OPT_BOOL,
+     .def = "false",
+     .help = "Send log records to syslog (facility daemon) instead of standard error.",
+     .offset = FIELD(log_syslog),
+     .flags = CONFIG_OPT_LOCAL},
+    {.name = "config.file",
+     .type = CONFIG_OPT_STRING,
+     .def = "",
+     .help = "Read settings from this sysconfig file (PUSHGATEWAY_* keys and PUSHGATEWAY_OPTS) "
+             "before the command line, e.g. /etc/sysconfig/pushgateway.",
+     .offset = FIELD(config_file),
+     .flags = CONFIG_OPT_LOCAL | CONFIG_OPT_CMDLINE},
+    {.name = "config.check",
+     .short_name = 'n',
+     .type = CONFIG_OPT_BOOL,
+     .def = "false",
+     .help = "Check the configuration and exit (0 valid, 1 invalid) without binding ports.",
+     .offset = FIELD(config_check),
+     .flags = CONFIG_OPT_LOCAL | CONFIG_OPT_CMDLINE},
+    {.name = "daemon",
+     .type = CONFIG_OPT_BOOL,
+     .def = "false",
+     .help = "Run in the background once serving: detach from the terminal and the session, "
+             "chdir to /, standard streams to /dev/null (SysV init).",
+     .offset = FIELD(daemon),
+     .flags = CONFIG_OPT_LOCAL | CONFIG_OPT_CMDLINE},
+    {.name = "pid-file",
+     .type = CONFIG_OPT_STRING,
+     .def = "",
+     .help = "Write the process ID to this file once serving; removed on exit.",
+     .offset = FIELD(pid_file),
+     .flags = CONFIG_OPT_LOCAL},
     {.name = "version", .type = CONFIG_OPT_ACTION, .def = "", .help = "Show application version."},
 };
 
@@ -803,7 +867,8 @@ config_option_sysconfig_key(size_t i)
     char *k;
     const char *p;
 
-    if (i >= NOPTIONS || options[i].type == CONFIG_OPT_ACTION)
+    if (i >= NOPTIONS || options[i].type == CONFIG_OPT_ACTION ||
+        (options[i].flags & CONFIG_OPT_CMDLINE))
         return NULL;
     k = keys[i];
     if (k[0] == '\0') {
@@ -952,8 +1017,12 @@ print_buf(struct strbuf *sb)
     fflush(stdout);
 }
 
-int
-config_parse_args(struct config *cfg, int argc, char **argv, char **err)
+/*
+ * Parse words as config_parse_args does. from_file: the words come from PUSHGATEWAY_OPTS, so
+ * actions and command-line-only flags are refused and prefixes are left for the final pass.
+ */
+static int
+parse_words(struct config *cfg, int argc, char **argv, int from_file, char **err)
 {
     struct occurrence *occ = xcalloc((size_t)(argc > 0 ? argc : 1), sizeof(*occ));
     unsigned char seen[NOPTIONS];
@@ -966,7 +1035,7 @@ config_parse_args(struct config *cfg, int argc, char **argv, char **err)
     if (cfg->telemetry_path == NULL)
         config_defaults(cfg);
     /* Upstream main() prints the version before kingpin sees anything else. */
-    if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+    if (!from_file && argc > 1 && strcmp(argv[1], "--version") == 0) {
         config_version(&sb);
         print_buf(&sb);
         strbuf_free(&sb);
@@ -988,7 +1057,7 @@ config_parse_args(struct config *cfg, int argc, char **argv, char **err)
             continue;
         }
         if (arg[1] != '-') {
-            /* Short flags; only -h exists and it takes no value, so "-hh" is fine. */
+            /* Short flags (-h, -n) take no value, so "-hn" is fine. */
             const char *p = arg + 1;
 
             if (*p == '\0') {
@@ -1002,7 +1071,7 @@ config_parse_args(struct config *cfg, int argc, char **argv, char **err)
                     goto fail;
                 }
                 occ[nocc].opt = o;
-                occ[nocc++].value = NULL;
+                occ[nocc++].value = o->type == CONFIG_OPT_BOOL ? "true" : NULL;
             }
         } else {
             /* Long flags: --name, --name=value, --name value, --no-name. */
@@ -1055,6 +1124,13 @@ config_parse_args(struct config *cfg, int argc, char **argv, char **err)
         }
     }
 
+    /* Words from a file must not print and exit, nor name another file or the run mode. */
+    for (i = 0; from_file && i < nocc; i++) {
+        if (occ[i].opt->type == CONFIG_OPT_ACTION || (occ[i].opt->flags & CONFIG_OPT_CMDLINE)) {
+            *err = xasprintf("--%s: only allowed on the command line", occ[i].opt->name);
+            goto fail;
+        }
+    }
     /* kingpin shows help as soon as the line parses, before values are checked. */
     for (i = 0; i < nocc; i++)
         if (strcmp(occ[i].opt->name, "help") == 0)
@@ -1108,6 +1184,8 @@ config_parse_args(struct config *cfg, int argc, char **argv, char **err)
         strbuf_free(&sb);
         return 1;
     }
+    if (from_file)
+        return 0;
     if (config_normalise(cfg, err) < 0) {
         char *e = *err;
 
@@ -1120,6 +1198,18 @@ fail:
     free(occ);
     strbuf_free(&sb);
     return -1;
+}
+
+int
+config_parse_args(struct config *cfg, int argc, char **argv, char **err)
+{
+    return parse_words(cfg, argc, argv, 0, err);
+}
+
+int
+config_parse_words(struct config *cfg, int argc, char **argv, char **err)
+{
+    return parse_words(cfg, argc, argv, 1, err);
 }
 
 /* Left column of --help for o, in kingpin's format. */
@@ -1213,7 +1303,7 @@ config_flag(const struct config *cfg, size_t i, char **value)
     size_t k, n = 0;
 
     for (k = 0; k < NOPTIONS; k++) {
-        if (options[k].type == CONFIG_OPT_ACTION)
+        if (options[k].type == CONFIG_OPT_ACTION || (options[k].flags & CONFIG_OPT_LOCAL))
             continue;
         if (n++ == i) {
             *value = option_value(cfg, &options[k]);

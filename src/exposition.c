@@ -15,6 +15,7 @@ struct line_ctx {
     const char *name;
     size_t namelen;
     int name_plain; /* legacy-valid: written bare, else quoted inside the braces */
+    enum name_escaping esc;
     const struct metric *m;
     int labels_cached;
     size_t labels_off, labels_len;
@@ -59,11 +60,18 @@ static void add_escaped(struct strbuf *out, const char *s, int quote)
     }
 }
 
-/* Append a name bare when legacy-valid, else double-quoted and escaped (expfmt writeName). */
-static void add_name(struct strbuf *out, const char *name)
+/*
+ * Append a name bare when legacy-valid, escaped by esc when that changes it (the result is
+ * legacy-valid), else double-quoted and escaped (expfmt writeName).
+ */
+static void add_name(struct strbuf *out, const char *name, enum name_escaping esc)
 {
     size_t n = strlen(name);
 
+    if (name_needs_escaping(name, esc)) {
+        name_escape_append(out, name, esc);
+        return;
+    }
     if (metric_name_valid_legacy(name, n)) {
         strbuf_add(out, name, n);
         return;
@@ -116,7 +124,7 @@ static void add_labels(struct line_ctx *lc)
 
         if (i > 0)
             strbuf_addch(out, ',');
-        add_name(out, l->name);
+        add_name(out, l->name, lc->esc);
         strbuf_add(out, "=\"", 2);
         add_escaped(out, l->value, 1);
         strbuf_addch(out, '"');
@@ -215,32 +223,81 @@ static void add_metric(struct line_ctx *lc)
 void expo_text_family(struct strbuf *out, const char *name, const char *help, enum metric_type type,
                       const struct metric *const *metrics, size_t n)
 {
-    struct line_ctx lc;
-    size_t i;
+    expo_text_family_esc(out, name, help, type, metrics, n, ESCAPE_ALLOW_UTF8);
+}
 
-    if (n == 0)
-        return;
+void
+expo_text_header(struct strbuf *out, const char *name, const char *help, enum metric_type type,
+                 enum name_escaping esc)
+{
+    struct strbuf escaped = STRBUF_INIT;
+
+    if (name_needs_escaping(name, esc)) {
+        name_escape_append(&escaped, name, esc);
+        name = strbuf_str(&escaped);
+    }
     if (help != NULL) {
         strbuf_add(out, "# HELP ", 7);
-        add_name(out, name);
+        add_name(out, name, esc);
         strbuf_addch(out, ' ');
         add_escaped(out, help, 0);
         strbuf_addch(out, '\n');
     }
     strbuf_add(out, "# TYPE ", 7);
-    add_name(out, name);
+    add_name(out, name, esc);
     strbuf_addch(out, ' ');
     strbuf_addstr(out, metric_type_text(type));
     strbuf_addch(out, '\n');
+    strbuf_free(&escaped);
+}
 
-    memset(&lc, 0, sizeof(lc));
-    lc.out = out;
-    lc.name = name;
-    lc.namelen = strlen(name);
-    lc.name_plain = metric_name_valid_legacy(name, lc.namelen);
+/* Set up the per-family part of a line context (the name as it will be written). */
+static void
+line_ctx_init(struct line_ctx *lc, struct strbuf *out, struct strbuf *escaped, const char *name,
+              enum name_escaping esc)
+{
+    if (name_needs_escaping(name, esc)) {
+        name_escape_append(escaped, name, esc);
+        name = strbuf_str(escaped);
+    }
+    memset(lc, 0, sizeof(*lc));
+    lc->out = out;
+    lc->name = name;
+    lc->namelen = strlen(name);
+    lc->name_plain = metric_name_valid_legacy(name, lc->namelen);
+    lc->esc = esc;
+}
+
+void
+expo_text_metric(struct strbuf *out, const char *name, const struct metric *m,
+                 enum name_escaping esc)
+{
+    struct strbuf escaped = STRBUF_INIT;
+    struct line_ctx lc;
+
+    line_ctx_init(&lc, out, &escaped, name, esc);
+    lc.m = m;
+    add_metric(&lc);
+    strbuf_free(&escaped);
+}
+
+void
+expo_text_family_esc(struct strbuf *out, const char *name, const char *help,
+                     enum metric_type type, const struct metric *const *metrics, size_t n,
+                     enum name_escaping esc)
+{
+    struct strbuf escaped = STRBUF_INIT;
+    struct line_ctx lc;
+    size_t i;
+
+    if (n == 0)
+        return;
+    expo_text_header(out, name, help, type, esc);
+    line_ctx_init(&lc, out, &escaped, name, esc);
     for (i = 0; i < n; i++) {
         lc.m = metrics[i];
         lc.labels_cached = 0;
         add_metric(&lc);
     }
+    strbuf_free(&escaped);
 }

@@ -41,26 +41,43 @@ first_member(const struct famidx *fi)
     return best;
 }
 
-/* Merge own family `own` (may be NULL) and stored families `fi` (may be NULL) into gf. */
+/*
+ * Merge own family `own` (may be NULL) and stored families `fi` (may be NULL) into gf. The
+ * store keeps each name's series in exposition order, so only the few own metrics are
+ * sorted here and merged in: a scrape costs what it writes, not a sort of the store.
+ */
 static void
 merge_one(struct gathered_family *gf, const struct metric_family *own, const struct famidx *fi)
 {
-    size_t n = own != NULL ? own->nmetrics : 0, i;
-    const struct stored_family *sf;
+    size_t nown = own != NULL ? own->nmetrics : 0, nstore = fi != NULL ? fi->order.n : 0;
+    const struct metric **ownm = xreallocarray(NULL, nown + 1, sizeof(*ownm));
+    const struct series_node *next = NULL;
+    struct ordset_iter it;
+    size_t i, k = 0;
 
-    if (fi != NULL)
-        for (sf = fi->members; sf != NULL; sf = sf->idx_next)
-            n += sf->mf->nmetrics;
-    gf->metrics = xreallocarray(NULL, n + 1, sizeof(*gf->metrics));
+    for (i = 0; i < nown; i++)
+        ownm[i] = &own->metrics[i];
+    qsort(ownm, nown, sizeof(*ownm), metric_ptr_cmp);
+    gf->metrics = xreallocarray(NULL, nown + nstore + 1, sizeof(*gf->metrics));
+    gf->nodes = xreallocarray(NULL, nown + nstore + 1, sizeof(*gf->nodes));
     gf->nmetrics = 0;
-    if (own != NULL)
-        for (i = 0; i < own->nmetrics; i++)
-            gf->metrics[gf->nmetrics++] = &own->metrics[i];
+    if (fi != NULL) {
+        ordset_iter_init(&it, &fi->order);
+        next = (const struct series_node *)ordset_iter_next(&it);
+    }
+    while (next != NULL || k < nown) {
+        if (next != NULL && (k >= nown || expo_metric_cmp(next->m, ownm[k]) < 0)) {
+            gf->nodes[gf->nmetrics] = next;
+            gf->metrics[gf->nmetrics++] = next->m;
+            next = (const struct series_node *)ordset_iter_next(&it);
+        } else {
+            gf->nodes[gf->nmetrics] = NULL;
+            gf->metrics[gf->nmetrics++] = ownm[k++];
+        }
+    }
     if (fi != NULL)
-        for (sf = fi->members; sf != NULL; sf = sf->idx_next)
-            for (i = 0; i < sf->mf->nmetrics; i++)
-                gf->metrics[gf->nmetrics++] = &sf->mf->metrics[i];
-    qsort(gf->metrics, gf->nmetrics, sizeof(*gf->metrics), metric_ptr_cmp);
+        ordset_iter_done(&it);
+    free(ownm);
     if (own != NULL) {
         gf->name = own->name;
         gf->help = own->help;
@@ -113,9 +130,10 @@ gather_collect(struct gather *g, struct store *st, int verify, int utf8_names, c
         if (c >= 0)
             fi = fams[j++];
         merge_one(&g->v[g->n], own, fi);
-        if (g->v[g->n].nmetrics == 0)
+        if (g->v[g->n].nmetrics == 0) {
             free(g->v[g->n].metrics);
-        else
+            free(g->v[g->n].nodes);
+        } else
             g->n++;
     }
     return 0;
@@ -126,8 +144,10 @@ gather_free(struct gather *g)
 {
     size_t i;
 
-    for (i = 0; i < g->n; i++)
+    for (i = 0; i < g->n; i++) {
         free(g->v[i].metrics);
+        free(g->v[i].nodes);
+    }
     free(g->v);
     family_list_free(&g->own);
     memset(g, 0, sizeof(*g));
@@ -141,4 +161,53 @@ gather_render_text(const struct gather *g, struct strbuf *out)
     for (i = 0; i < g->n; i++)
         expo_text_family(out, g->v[i].name, g->v[i].help, g->v[i].type, g->v[i].metrics,
                          g->v[i].nmetrics);
+}
+
+/*
+ * Render every metric of a stored family into its cache (struct stored_family.text) for
+ * scheme esc. The cache is a reader-side memo: the family's data does not change.
+ */
+static void
+fill_render_cache(struct stored_family *sf, enum name_escaping esc)
+{
+    struct strbuf text = STRBUF_INIT;
+    size_t i, n = sf->mf->nmetrics;
+
+    free(sf->text);
+    free(sf->text_off);
+    sf->text_off = xreallocarray(NULL, n + 1, sizeof(*sf->text_off));
+    for (i = 0; i < n; i++) {
+        sf->text_off[i] = text.len;
+        expo_text_metric(&text, sf->mf->name, &sf->mf->metrics[i], esc);
+    }
+    sf->text_off[n] = text.len;
+    sf->text = strbuf_detach(&text, NULL);
+    sf->text_esc = (int)esc;
+}
+
+void
+gather_render_text_esc(const struct gather *g, enum name_escaping esc, struct strbuf *out)
+{
+    size_t i, j;
+
+    for (i = 0; i < g->n; i++) {
+        const struct gathered_family *gf = &g->v[i];
+
+        expo_text_header(out, gf->name, gf->help, gf->type, esc);
+        for (j = 0; j < gf->nmetrics; j++) {
+            const struct series_node *sn = gf->nodes[j];
+            struct stored_family *sf;
+
+            if (sn == NULL) {
+                expo_text_metric(out, gf->name, gf->metrics[j], esc);
+                continue;
+            }
+            /* Stored series: copy the lines rendered when the family last changed. */
+            sf = sn->sf;
+            if (sf->text == NULL || sf->text_esc != (int)esc)
+                fill_render_cache(sf, esc);
+            strbuf_add(out, sf->text + sf->text_off[sn->i],
+                       sf->text_off[sn->i + 1] - sf->text_off[sn->i]);
+        }
+    }
 }

@@ -346,6 +346,8 @@ status_text(int code)
         return "Accepted";
     case 301:
         return "Moved Permanently";
+    case 304:
+        return "Not Modified";
     case 307:
         return "Temporary Redirect";
     case 400:
@@ -384,7 +386,9 @@ http_reply(struct http_ctx *c, int code, const char *content_type, const void *b
         evhttp_add_header(h, "Connection", "close");
     snprintf(clen, sizeof(clen), "%zu", len);
     evhttp_remove_header(h, "Content-Length");
-    evhttp_add_header(h, "Content-Length", clen);
+    /* A 304 has no body and must not claim a length (the cached one stays valid). */
+    if (code != 304)
+        evhttp_add_header(h, "Content-Length", clen);
     /* HEAD (answered like GET, a deliberate improvement) gets the headers only. */
     if (c->cmd != EVHTTP_REQ_HEAD && len > 0)
         evbuffer_add(buf, body, len);
@@ -466,7 +470,9 @@ router_serve(struct http_server *hs, const struct router *r, struct http_ctx *c,
         if (has_tree) {
             char *to = router_redirect(r, path, lookup_bit);
             if (to != NULL) {
-                char *loc = xasprintf("%s%s", c->mount, to);
+                /* httprouter redirects to req.URL.String(): the query is kept. */
+                char *loc = c->query != NULL ? xasprintf("%s%s?%s", c->mount, to, c->query)
+                                             : xasprintf("%s%s", c->mount, to);
                 reply_redirect(c, c->cmd == EVHTTP_REQ_GET || c->cmd == EVHTTP_REQ_HEAD ? 301 : 307,
                                loc);
                 free(loc);
@@ -700,14 +706,12 @@ http_server_new(struct gateway *gw, char **err)
     return hs;
 }
 
-int
-http_server_listen(struct http_server *hs, const char *address, char **err)
+/* Split "host:port" / "[v6]:port" into host (brackets removed) and port. */
+static int
+parse_listen_address(const char *address, char host[256], long *port, char **err)
 {
     const char *colon = strrchr(address, ':');
-    struct evhttp_bound_socket *bs;
-    char host[256], portbuf[16];
     char *end;
-    long port;
     size_t hl;
 
     if (colon == NULL) {
@@ -715,7 +719,7 @@ http_server_listen(struct http_server *hs, const char *address, char **err)
         return -1;
     }
     hl = (size_t)(colon - address);
-    if (hl >= sizeof(host)) {
+    if (hl >= 256) {
         *err = xasprintf("listen address %s: host too long", address);
         return -1;
     }
@@ -726,11 +730,81 @@ http_server_listen(struct http_server *hs, const char *address, char **err)
         host[hl - 2] = '\0';
     }
     errno = 0;
-    port = strtol(colon + 1, &end, 10);
-    if (colon[1] == '\0' || *end != '\0' || port < 0 || port > 65535 || errno != 0) {
+    *port = strtol(colon + 1, &end, 10);
+    if (colon[1] == '\0' || *end != '\0' || *port < 0 || *port > 65535 || errno != 0) {
         *err = xasprintf("listen address %s: invalid port", address);
         return -1;
     }
+    return 0;
+}
+
+int
+http_listen_address_check(const char *address, char **err)
+{
+    char host[256];
+    long port;
+
+    return parse_listen_address(address, host, &port, err);
+}
+
+/* Log the address a listener is bound to (port 0 resolved), as upstream does. */
+static void
+log_bound(int fd)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    char ip[INET6_ADDRSTRLEN] = "?", portbuf[16];
+    unsigned short bound = 0;
+    char *shown;
+
+    memset(&ss, 0, sizeof(ss));
+    if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
+        if (ss.ss_family == AF_INET6) {
+            struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+            inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
+            bound = ntohs(s6->sin6_port);
+        } else if (ss.ss_family == AF_INET) {
+            struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+            inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
+            bound = ntohs(s4->sin_port);
+        }
+    }
+    snprintf(portbuf, sizeof(portbuf), "%u", bound);
+    shown = ss.ss_family == AF_INET6 ? xasprintf("[%s]:%s", ip, portbuf)
+                                     : xasprintf("%s:%s", ip, portbuf);
+    log_info("Listening on", "address", shown);
+    free(shown);
+}
+
+int
+http_server_listen_fd(struct http_server *hs, int fd, char **err)
+{
+    struct evhttp_bound_socket *bs;
+
+    if (evutil_make_socket_nonblocking(fd) < 0) {
+        *err = xasprintf("socket activation fd %d: %s", fd, strerror(errno));
+        return -1;
+    }
+    bs = evhttp_accept_socket_with_handle(hs->http, fd);
+    if (bs == NULL) {
+        *err = xasprintf("socket activation fd %d: cannot accept on it", fd);
+        return -1;
+    }
+    log_bound(fd);
+    hs->listeners = xreallocarray(hs->listeners, hs->nlisteners + 1, sizeof(*hs->listeners));
+    hs->listeners[hs->nlisteners++] = bs;
+    return 0;
+}
+
+int
+http_server_listen(struct http_server *hs, const char *address, char **err)
+{
+    struct evhttp_bound_socket *bs;
+    char host[256];
+    long port;
+
+    if (parse_listen_address(address, host, &port, err) < 0)
+        return -1;
     /* An empty host listens on every address, IPv6 and IPv4 (as Go's ":9091"). */
     bs = evhttp_bind_socket_with_handle(hs->http, host[0] != '\0' ? host : "::", (unsigned short)port);
     if (bs == NULL && host[0] == '\0')
@@ -739,31 +813,7 @@ http_server_listen(struct http_server *hs, const char *address, char **err)
         *err = xasprintf("listen tcp %s: %s", address, strerror(errno ? errno : EADDRINUSE));
         return -1;
     }
-    {
-        struct sockaddr_storage ss;
-        socklen_t sl = sizeof(ss);
-        char ip[INET6_ADDRSTRLEN] = "?";
-        int fd = evhttp_bound_socket_get_fd(bs);
-        unsigned short bound = 0;
-        char *shown;
-
-        if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
-            if (ss.ss_family == AF_INET6) {
-                struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-                inet_ntop(AF_INET6, &s6->sin6_addr, ip, sizeof(ip));
-                bound = ntohs(s6->sin6_port);
-            } else {
-                struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-                inet_ntop(AF_INET, &s4->sin_addr, ip, sizeof(ip));
-                bound = ntohs(s4->sin_port);
-            }
-        }
-        snprintf(portbuf, sizeof(portbuf), "%u", bound);
-        shown = ss.ss_family == AF_INET6 ? xasprintf("[%s]:%s", ip, portbuf)
-                                         : xasprintf("%s:%s", ip, portbuf);
-        log_info("Listening on", "address", shown);
-        free(shown);
-    }
+    log_bound(evhttp_bound_socket_get_fd(bs));
     hs->listeners = xreallocarray(hs->listeners, hs->nlisteners + 1, sizeof(*hs->listeners));
     hs->listeners[hs->nlisteners++] = bs;
     return 0;

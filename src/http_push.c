@@ -9,7 +9,9 @@
 #include "grouping.h"
 #include "http_internal.h"
 #include "log.h"
+#include "protoparse.h"
 #include "selfmetrics.h"
+#include "storage.h"
 #include "textparse.h"
 #include "xmalloc.h"
 
@@ -65,18 +67,52 @@ request_size(struct http_ctx *c)
     return n + (double)c->body_len;
 }
 
-/* Record a failed push unless doing so would leave the store inconsistent (spec §13.2). */
-static void
+/*
+ * Hand a mutation to the storage backend before it is applied (storage.h). On failure the
+ * change must not be applied: reply 500, log the reason and return -1.
+ */
+static int
+record(struct http_ctx *c, enum storage_op op, const struct grouping_key *key,
+       const struct family_list *fams, int replace, int unchecked)
+{
+    struct storage_mutation m;
+    char *err = NULL;
+
+    memset(&m, 0, sizeof(m));
+    m.op = op;
+    m.key = key;
+    m.families = fams;
+    m.replace = replace;
+    m.unchecked = unchecked;
+    m.ts = c->received;
+    if (storage_record(c->gw->storage, &m, &err) == 0)
+        return 0;
+    log_error("cannot record a change in storage; not applied", "path", c->raw_path, "err",
+              err != NULL ? err : "unknown");
+    free(err);
+    http_reply_error(c, 500, "storage error: the change could not be stored and was not applied");
+    return -1;
+}
+
+/*
+ * Record a failed push unless doing so would leave the store inconsistent (spec §13.2).
+ * Returns -1 when storage failed (500 already sent).
+ */
+static int
 record_failure(struct http_ctx *c, const struct grouping_key *key)
 {
     struct store *st = c->gw->store;
 
-    if (check_push_failed(st, key, c->gw->cfg->enable_utf8_names) == 0)
-        store_push_failed(st, key, &c->received);
-    else
+    if (check_push_failed(st, key, c->gw->cfg->enable_utf8_names) != 0) {
         log_warn("failed push not recorded: its timestamp series would make the store "
                  "inconsistent",
                  "path", c->raw_path);
+        return 0;
+    }
+    if (record(c, STORAGE_FAILURE, key, NULL, 0, 0) != 0)
+        return -1;
+    store_push_failed(st, key, &c->received);
+    return 0;
 }
 
 /* Reply to a rejected push with the consistency-check message. */
@@ -121,21 +157,21 @@ push(struct http_ctx *c, const struct grouping_key *key)
         reply_inconsistent(c, err != NULL ? err : "grouping label value is not valid UTF-8");
         goto out;
     }
-    if (is_protobuf(evhttp_find_header(evhttp_request_get_input_headers(c->req), "Content-Type"))) {
-        http_reply_error(c, 415, "protobuf push bodies are not supported by this build");
-        goto out;
-    }
     rc = http_body_text(c, &body, &len, &err);
     if (rc != 0) {
         http_reply_error(c, rc == -2 ? 413 : 400, err);
         goto out;
     }
-    if (textparse(body, len, cfg->enable_utf8_names, &fams, &err) != 0) {
+    /* Delimited protobuf MetricFamily messages or, for any other Content-Type, text 0.0.4. */
+    if (is_protobuf(evhttp_find_header(evhttp_request_get_input_headers(c->req), "Content-Type"))
+            ? protoparse(body, len, cfg->enable_utf8_names, &fams, &err) != 0
+            : textparse(body, len, cfg->enable_utf8_names, &fams, &err) != 0) {
         http_reply_error(c, 400, err);
         goto out;
     }
     if (check_has_timestamps(&fams)) {
-        record_failure(c, key);
+        if (record_failure(c, key) != 0)
+            goto out;
         if (checked)
             reply_inconsistent(c, CHECK_ERR_TIMESTAMP);
         else
@@ -144,14 +180,16 @@ push(struct http_ctx *c, const struct grouping_key *key)
     }
     store_sanitise(&fams, key);
     if (checked && check_push(st, key, &fams, replace, cfg->enable_utf8_names, &err) != 0) {
-        record_failure(c, key);
-        reply_inconsistent(c, err);
+        if (record_failure(c, key) == 0)
+            reply_inconsistent(c, err);
         goto out;
     }
+    if (record(c, STORAGE_PUSH, key, &fams, replace, !checked) != 0)
+        goto out;
     if (!checked)
         c->gw->store_unchecked = 1;
     store_push(st, key, &fams, replace, &c->received);
-    http_reply_empty(c, checked ? 200 : 202);
+    http_reply_empty_durable(c, checked ? 200 : 202);
 out:
     family_list_free(&fams);
     free(err);
@@ -176,8 +214,13 @@ http_handle_push(struct http_ctx *c)
         free(err);
     } else {
         if (is_delete) {
-            store_delete(c->gw->store, &key);
-            http_reply_empty(c, 202);
+            /* Deleting a missing group changes nothing and is not recorded. */
+            if (store_group(c->gw->store, &key) == NULL) {
+                http_reply_empty(c, 202);
+            } else if (record(c, STORAGE_DELETE, &key, NULL, 0, 0) == 0) {
+                store_delete(c->gw->store, &key);
+                http_reply_empty_durable(c, 202);
+            }
         } else {
             push(c, &key);
         }
@@ -202,9 +245,13 @@ http_handle_wipe(struct http_ctx *c)
     size_t n = c->gw->store->groups.len;
     char count[32];
 
+    if (n > 0 && record(c, STORAGE_WIPE, NULL, NULL, 0, 0) != 0) {
+        selfmetrics_count_request(HANDLER_WIPE, http_method_name(c->cmd), 500);
+        return;
+    }
     store_wipe(c->gw->store);
     snprintf(count, sizeof(count), "%zu", n);
     log_info("wiped the metric store", "groups", count);
-    http_reply_empty(c, 202);
+    http_reply_empty_durable(c, 202);
     selfmetrics_count_request(HANDLER_WIPE, http_method_name(c->cmd), 202);
 }

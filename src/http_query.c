@@ -1,4 +1,5 @@
 /* http_query.c - GET /metrics, the /api/v1 endpoints, health, lifecycle and the status page */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,14 +7,13 @@
 
 #include "api.h"
 #include "compress.h"
+#include "expo_proto.h"
 #include "gather.h"
 #include "http_internal.h"
 #include "log.h"
 #include "selfmetrics.h"
 #include "ui.h"
 #include "xmalloc.h"
-
-#define TEXT_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8; escaping=underscores"
 
 /* One entry of an Accept-Encoding list. */
 struct accept_spec {
@@ -93,10 +93,12 @@ negotiate_gzip(const char *accept_encoding)
 void
 http_handle_metrics(struct http_ctx *c)
 {
-    const char *ae =
-        evhttp_find_header(evhttp_request_get_input_headers(c->req), "Accept-Encoding");
+    struct evkeyvalq *in = evhttp_request_get_input_headers(c->req);
+    const char *ae = evhttp_find_header(in, "Accept-Encoding");
+    struct expo_choice choice;
     struct gather g;
     struct strbuf text = STRBUF_INIT, gz = STRBUF_INIT;
+    const char *ct;
     char *err = NULL;
 
     if (gather_collect(&g, c->gw->store, c->gw->store_unchecked, c->gw->cfg->enable_utf8_names,
@@ -108,13 +110,19 @@ http_handle_metrics(struct http_ctx *c)
         free(err);
         return;
     }
-    gather_render_text(&g, &text);
+    /* Format and name escaping from Accept (spec §7.3); compression on top of either. */
+    negotiate_format(evhttp_find_header(in, "Accept"), &choice);
+    ct = negotiate_content_type(&choice);
+    if (choice.format == EXPO_PROTO_DELIM)
+        gather_render_proto(&g, choice.escaping, &text);
+    else
+        gather_render_text_esc(&g, choice.escaping, &text);
     gather_free(&g);
     if (negotiate_gzip(ae) && gzip_compress(text.data, text.len, &gz) == 0) {
         evhttp_add_header(evhttp_request_get_output_headers(c->req), "Content-Encoding", "gzip");
-        http_reply(c, 200, TEXT_CONTENT_TYPE, gz.data, gz.len);
+        http_reply(c, 200, ct, gz.data, gz.len);
     } else {
-        http_reply(c, 200, TEXT_CONTENT_TYPE, text.data, text.len);
+        http_reply(c, 200, ct, text.data, text.len);
     }
     strbuf_free(&text);
     strbuf_free(&gz);
@@ -151,21 +159,121 @@ http_handle_quit_get(struct http_ctx *c)
     http_reply_text(c, 405, "Only POST or PUT requests allowed.");
 }
 
+/*
+ * The web UI page (spec §10): the metrics tab at P/ (one group with ?group=<path>, 404 when
+ * it does not exist), the status tab at P/status. Never cached; the Content-Security-Policy
+ * allows only the page's own assets and requests, so a pushed string that slipped through
+ * escaping still could not run.
+ */
 void
 http_handle_ui(struct http_ctx *c)
 {
-    char *page = ui_render_status(c->gw->store, c->gw->cfg, &c->gw->start_time);
+    struct evkeyvalq *h = evhttp_request_get_output_headers(c->req);
+    size_t n = strlen(c->path);
+    struct ui_view view;
+    char *group = NULL, *page;
+    int code;
 
-    http_reply(c, 200, "text/html; charset=utf-8", page, strlen(page));
+    memset(&view, 0, sizeof(view));
+    view.tab = n >= 7 && strcmp(c->path + n - 7, "/status") == 0 ? UI_TAB_STATUS : UI_TAB_METRICS;
+    /* ?group=<path>: the one-group view (still percent-encoded: ui.c decodes it). */
+    if (c->query != NULL) {
+        const char *p = c->query;
+        while (p != NULL && strncmp(p, "group=", 6) != 0)
+            p = (p = strchr(p, '&')) != NULL ? p + 1 : NULL;
+        if (p != NULL) {
+            group = xstrndup(p + 6, strcspn(p + 6, "&"));
+            view.group = group;
+        }
+    }
+    page = ui_render_status(c->gw->store, c->gw->cfg, &c->gw->start_time, &view, &code);
+    evhttp_add_header(h, "Cache-Control", "no-cache");
+    evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(h, "Content-Security-Policy",
+                      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+                      "connect-src 'self'; base-uri 'none'; form-action 'none'; "
+                      "frame-ancestors 'self'");
+    http_reply(c, code, "text/html; charset=utf-8", page, strlen(page));
     free(page);
-    selfmetrics_count_request(HANDLER_STATUS, http_method_name(c->cmd), 200);
+    free(group);
+    selfmetrics_count_request(HANDLER_STATUS, http_method_name(c->cmd), code);
 }
 
+/* Does the query string carry name=value exactly (no decoding needed for our tokens)? */
+static int
+query_has(const char *query, const char *name, const char *value)
+{
+    size_t nl = strlen(name), vl = strlen(value);
+    const char *p = query;
+
+    while (p != NULL && *p != '\0') {
+        const char *amp = strchr(p, '&');
+        size_t len = amp != NULL ? (size_t)(amp - p) : strlen(p);
+
+        if (len == nl + 1 + vl && strncmp(p, name, nl) == 0 && p[nl] == '=' &&
+            strncmp(p + nl + 1, value, vl) == 0)
+            return 1;
+        p = amp != NULL ? amp + 1 : NULL;
+    }
+    return 0;
+}
+
+/* Go FileServer's listing of the static directory. */
+static void
+static_listing(struct http_ctx *c)
+{
+    struct strbuf sb = STRBUF_INIT;
+    size_t i;
+
+    strbuf_addstr(&sb, "<!doctype html>\n<meta name=\"viewport\" content=\"width=device-width\">\n"
+                       "<pre>\n");
+    for (i = 0; i < ui_nassets; i++)
+        strbuf_addf(&sb, "<a href=\"%s\">%s</a>\n", ui_assets[i].name, ui_assets[i].name);
+    strbuf_addstr(&sb, "</pre>\n");
+    http_reply(c, 200, "text/html; charset=utf-8", sb.data, sb.len);
+    strbuf_free(&sb);
+}
+
+/*
+ * P/static/<name>: an asset embedded in the binary, typed by its extension. A request with the
+ * page's ?v=<version> may be cached for a year (the version changes with the contents);
+ * otherwise the browser revalidates with the ETag (304). Anything else is 404.
+ */
 void
 http_handle_static(struct http_ctx *c)
 {
-    http_reply_error(c, 404, "404 page not found");
-    selfmetrics_count_request(HANDLER_STATIC, http_method_name(c->cmd), 404);
+    struct evkeyvalq *h = evhttp_request_get_output_headers(c->req);
+    const char *name = c->params.n > 0 ? c->params.v[0].value + 1 : "";
+    const char *inm = evhttp_find_header(evhttp_request_get_input_headers(c->req), "If-None-Match");
+    const struct ui_asset *a;
+    char v[UI_VERSION_LEN + 1], etag[UI_VERSION_LEN + 3];
+    int code = 200;
+
+    if (name[0] == '\0') {
+        static_listing(c);
+        selfmetrics_count_request(HANDLER_STATIC, http_method_name(c->cmd), 200);
+        return;
+    }
+    a = strchr(name, '/') == NULL ? ui_asset_find(name) : NULL;
+    if (a == NULL) {
+        http_reply_error(c, 404, "404 page not found");
+        selfmetrics_count_request(HANDLER_STATIC, http_method_name(c->cmd), 404);
+        return;
+    }
+    ui_asset_version(a, v);
+    snprintf(etag, sizeof(etag), "\"%s\"", v);
+    evhttp_add_header(h, "ETag", etag);
+    evhttp_add_header(h, "Cache-Control",
+                      query_has(c->query, "v", v) ? "public, max-age=31536000, immutable"
+                                                  : "no-cache");
+    evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+    if (inm != NULL && (strstr(inm, etag) != NULL || strcmp(inm, "*") == 0)) {
+        code = 304;
+        http_reply(c, 304, NULL, NULL, 0);
+    } else {
+        http_reply(c, 200, ui_asset_mime(a->name), a->data, a->len);
+    }
+    selfmetrics_count_request(HANDLER_STATIC, http_method_name(c->cmd), code);
 }
 
 /* The CORS and caching headers of every /api/v1 answer (spec §8). */

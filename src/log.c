@@ -1,19 +1,26 @@
 /* log.c - leveled, structured logging in logfmt or JSON, like upstream's promslog */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "goquote.h"
 #include "log.h"
 #include "strbuf.h"
+#include "xmalloc.h"
 
 static enum log_level min_level = LOG_LEVEL_INFO;
 static enum log_format out_format = LOG_FORMAT_LOGFMT;
 static int out_fd = 2;
+static char *out_path;  /* --log.file (absolute) when records go to a file we own */
+static int out_syslog;  /* records go to syslog(3) */
+static int echo_stderr; /* also write warnings and errors to stderr (start-up) */
 
 /* slog's Level.String() names. */
 static const char *const level_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
@@ -29,6 +36,95 @@ void
 log_set_fd(int fd)
 {
     out_fd = fd;
+}
+
+/* Open path for appending log records. */
+static int
+open_log_file(const char *path, char **err)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+
+    if (fd < 0)
+        *err = xasprintf("open %s: %s", path, strerror(errno));
+    return fd;
+}
+
+int
+log_open_file(const char *path, char **err)
+{
+    char *abs = NULL;
+    int fd;
+
+    if (path[0] != '/') {
+        char cwd[4096];
+
+        if (getcwd(cwd, sizeof(cwd)) == NULL) {
+            *err =
+                xasprintf("open %s: cannot resolve the relative path: %s", path, strerror(errno));
+            return -1;
+        }
+        abs = xasprintf("%s/%s", cwd, path);
+    } else {
+        abs = xstrdup(path);
+    }
+    fd = open_log_file(abs, err);
+    if (fd < 0) {
+        free(abs);
+        return -1;
+    }
+    log_close();
+    out_fd = fd;
+    out_path = abs;
+    return 0;
+}
+
+int
+log_reopen(char **err)
+{
+    int fd;
+
+    if (out_path == NULL)
+        return 0;
+    fd = open_log_file(out_path, err);
+    if (fd < 0)
+        return -1;
+    /* dup2 keeps the descriptor number, so nothing else needs to learn about it. */
+    if (dup2(fd, out_fd) < 0) {
+        *err = xasprintf("reopen %s: %s", out_path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    return 1;
+}
+
+void
+log_open_syslog(const char *ident)
+{
+    log_close();
+    openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+    out_syslog = 1;
+}
+
+void
+log_set_stderr_echo(int on)
+{
+    echo_stderr = on;
+}
+
+void
+log_close(void)
+{
+    if (out_path != NULL) {
+        close(out_fd);
+        free(out_path);
+        out_path = NULL;
+        out_fd = 2;
+    }
+    if (out_syslog) {
+        closelog();
+        out_syslog = 0;
+    }
 }
 
 int
@@ -326,7 +422,15 @@ log_kv(enum log_level level, const char *file, int line, const char *msg, ...)
     va_end(ap);
 
     strbuf_addstr(&sb, out_format == LOG_FORMAT_JSON ? "}\n" : "\n");
-    write_all(out_fd, sb.data, sb.len);
+    if (out_syslog) {
+        static const int prio[] = {LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR};
+
+        syslog(prio[level], "%.*s", (int)(sb.len - 1), sb.data);
+    } else {
+        write_all(out_fd, sb.data, sb.len);
+    }
+    if (echo_stderr && level >= LOG_LEVEL_WARN && (out_syslog || out_fd != 2))
+        write_all(2, sb.data, sb.len);
     strbuf_free(&sb);
     errno = saved;
 }

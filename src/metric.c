@@ -164,6 +164,7 @@ metric_add_label(struct metric *m, const char *name, const char *value)
     m->labels[m->nlabels].name = xstrdup(name);
     m->labels[m->nlabels].value = xstrdup(value);
     m->nlabels++;
+    m->ident_hash = 0;
 }
 
 const char *
@@ -183,6 +184,7 @@ metric_sort_labels(struct metric *m)
     size_t i, j;
     struct label tmp;
 
+    m->ident_hash = 0;
     /* Insertion sort: label sets are small and the sort must be stable. */
     for (i = 1; i < m->nlabels; i++) {
         tmp = m->labels[i];

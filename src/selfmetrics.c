@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "selfmetrics.h"
+#include "storage.h"
 #include "version.h"
 #include "xmalloc.h"
 
@@ -37,6 +38,23 @@ static const struct own_family own_table[] = {
      "HTTP request size for pushes to the Pushgateway."},
     {"pushgateway_http_requests_total", METRIC_COUNTER,
      "Total HTTP requests processed by the Pushgateway, excluding scrapes."},
+    /* Ours: the storage backend (storage.h). */
+    {"pushgateway_storage_healthy", METRIC_GAUGE,
+     "Whether the storage backend accepts writes (1) or not (0)."},
+    {"pushgateway_storage_journal_bytes", METRIC_GAUGE,
+     "Current size of the storage journal in bytes."},
+    {"pushgateway_storage_last_snapshot_duration_seconds", METRIC_GAUGE,
+     "Duration of the last successful storage snapshot in seconds."},
+    {"pushgateway_storage_last_snapshot_timestamp_seconds", METRIC_GAUGE,
+     "Unix time of the last successful storage snapshot, 0 if none."},
+    {"pushgateway_storage_records_replayed", METRIC_GAUGE,
+     "Journal records applied during start-up recovery."},
+    {"pushgateway_storage_records_written_total", METRIC_COUNTER,
+     "Mutations (pushes, failed pushes, deletes, wipes) recorded by the storage backend."},
+    {"pushgateway_storage_recovery_duration_seconds", METRIC_GAUGE,
+     "Time spent recovering the stored state at start-up in seconds."},
+    {"pushgateway_storage_snapshot_failures_total", METRIC_COUNTER,
+     "Storage snapshots that failed."},
 };
 #define OWN_N (sizeof(own_table) / sizeof(own_table[0]))
 
@@ -86,6 +104,7 @@ static struct {
     struct window_summary duration[2]; /* [0] put, [1] post */
     struct window_summary size[2];
     unsigned int rng;
+    struct storage *storage; /* borrowed; NULL = no pushgateway_storage_* families */
 } sm;
 
 static int
@@ -116,6 +135,12 @@ selfmetrics_init(void)
     clock_gettime(CLOCK_REALTIME, &ts);
     sm.start_time = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
     sm.rng = (unsigned int)ts.tv_nsec ^ (unsigned int)getpid();
+}
+
+void
+selfmetrics_set_storage(struct storage *s)
+{
+    sm.storage = s;
 }
 
 void
@@ -339,6 +364,45 @@ collect_process(struct family_list *out)
     }
 }
 
+/* pushgateway_storage_*, labelled with the backend's name. */
+static void
+collect_storage(struct family_list *out)
+{
+    static const char *const names[] = {
+        "pushgateway_storage_healthy",
+        "pushgateway_storage_journal_bytes",
+        "pushgateway_storage_last_snapshot_duration_seconds",
+        "pushgateway_storage_last_snapshot_timestamp_seconds",
+        "pushgateway_storage_records_replayed",
+        "pushgateway_storage_records_written_total",
+        "pushgateway_storage_recovery_duration_seconds",
+        "pushgateway_storage_snapshot_failures_total",
+    };
+    struct storage_stats st;
+    double values[sizeof(names) / sizeof(names[0])];
+    size_t i;
+
+    if (sm.storage == NULL)
+        return;
+    storage_stats(sm.storage, &st);
+    values[0] = storage_healthy(sm.storage) ? 1 : 0;
+    values[1] = (double)st.journal_bytes;
+    values[2] = st.last_snapshot_duration;
+    values[3] = st.last_snapshot_time;
+    values[4] = (double)st.records_replayed;
+    values[5] = (double)st.records_written;
+    values[6] = st.recovery_duration;
+    values[7] = (double)st.snapshot_failures;
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        struct metric_family *mf = family_for(names[i]);
+        struct metric *m = metric_family_add_metric(mf, mf->type);
+
+        metric_add_label(m, "backend", sm.storage->ops->name);
+        m->value = values[i];
+        family_list_add(out, mf);
+    }
+}
+
 static const char *
 build_goarch(void)
 {
@@ -365,6 +429,7 @@ selfmetrics_collect(struct family_list *out)
     size_t i;
 
     collect_process(out);
+    collect_storage(out);
 
     mf = family_for("pushgateway_build_info");
     m = metric_family_add_metric(mf, METRIC_GAUGE);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exposition.h"
 #include "store.h"
 #include "strbuf.h"
 #include "xmalloc.h"
@@ -36,6 +37,8 @@ store_series_hash(const char *name, const struct metric *m)
     static struct strbuf sb = STRBUF_INIT;
     size_t i;
 
+    if (m->ident_hash != 0)
+        return m->ident_hash;
     strbuf_reset(&sb);
     strbuf_addstr(&sb, name);
     strbuf_addch(&sb, '\xff');
@@ -45,7 +48,9 @@ store_series_hash(const char *name, const struct metric *m)
         strbuf_addstr(&sb, m->labels[i].value);
         strbuf_addch(&sb, '\xff');
     }
-    return hmap_hash(sb.data, sb.len);
+    /* A memo on the metric: the name and labels of a stored or checked metric are final. */
+    ((struct metric *)m)->ident_hash = hmap_hash(sb.data, sb.len);
+    return m->ident_hash;
 }
 
 uint32_t
@@ -78,6 +83,14 @@ store_famidx(const struct store *st, const char *name)
     return hmap_get(&st->families, name, strlen(name));
 }
 
+/* Exposition order of two stored metrics (series_node). */
+static int
+series_node_cmp(const struct ordset_node *a, const struct ordset_node *b)
+{
+    return expo_metric_cmp(((const struct series_node *)a)->m,
+                           ((const struct series_node *)b)->m);
+}
+
 /* Register a stored family in the family and series indexes. */
 static void
 family_link(struct store *st, struct stored_family *sf)
@@ -89,6 +102,7 @@ family_link(struct store *st, struct stored_family *sf)
     if (fi == NULL) {
         fi = xcalloc(1, sizeof(*fi));
         fi->name = xstrdup(mf->name);
+        ordset_init(&fi->order, series_node_cmp);
         hmap_put(&st->families, fi->name, strlen(fi->name), fi);
         free(st->sorted_families);
         st->sorted_families = NULL;
@@ -101,8 +115,14 @@ family_link(struct store *st, struct stored_family *sf)
     if (fi->members != NULL)
         fi->members->idx_prev = sf;
     fi->members = sf;
-    for (i = 0; i < mf->nmetrics; i++)
+    sf->nodes = mf->nmetrics > 0 ? xreallocarray(NULL, mf->nmetrics, sizeof(*sf->nodes)) : NULL;
+    for (i = 0; i < mf->nmetrics; i++) {
         series_adjust(st, store_series_hash(mf->name, &mf->metrics[i]), 1);
+        sf->nodes[i].m = &mf->metrics[i];
+        sf->nodes[i].sf = sf;
+        sf->nodes[i].i = i;
+        ordset_insert(&fi->order, &sf->nodes[i].node);
+    }
 }
 
 /* Remove a stored family from the indexes and free it. */
@@ -113,8 +133,13 @@ family_unlink_free(struct store *st, struct stored_family *sf)
     struct famidx *fi = sf->idx;
     size_t i;
 
-    for (i = 0; i < mf->nmetrics; i++)
+    for (i = 0; i < mf->nmetrics; i++) {
         series_adjust(st, store_series_hash(mf->name, &mf->metrics[i]), -1);
+        ordset_remove(&fi->order, &sf->nodes[i].node);
+    }
+    free(sf->nodes);
+    free(sf->text);
+    free(sf->text_off);
     fi->ntype[mf->type]--;
     fi->nmembers--;
     if (sf->idx_prev != NULL)
@@ -262,6 +287,7 @@ store_sanitise(struct family_list *fams, const struct grouping_key *key)
                 if (j < m->nlabels) {
                     free(m->labels[j].value);
                     m->labels[j].value = xstrdup(key->labels[k].value);
+                    m->ident_hash = 0;
                 } else {
                     metric_add_label(m, key->labels[k].name, key->labels[k].value);
                 }
@@ -339,6 +365,20 @@ store_push_failed(struct store *st, const struct grouping_key *key, const struct
                      ts);
     if (group_family(g, PUSH_TIME_NAME) == NULL)
         group_set_family(st, g, store_timestamp_family(PUSH_TIME_NAME, key, NULL), ts);
+    st->generation++;
+}
+
+void
+store_restore_group(struct store *st, const struct grouping_key *key, struct family_list *fams,
+                    const struct timespec *ts)
+{
+    int created;
+    struct group *g = group_get_or_create(st, key, &created);
+    size_t i;
+
+    for (i = 0; i < fams->n; i++)
+        group_set_family(st, g, fams->v[i], &ts[i]);
+    fams->n = 0;
     st->generation++;
 }
 

@@ -218,6 +218,14 @@ is_name_cont(int c, int quoted, int metric)
     return quoted || is_label_start(c) || (c >= '0' && c <= '9') || (metric && c == ':');
 }
 
+/* A byte of an unquoted name: letters, digits, '_' and, in metric names, ':'. */
+static int
+is_plain_name_byte(unsigned char c, int metric)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '_' || (metric && c == ':');
+}
+
 /*
  * Read a metric or label name into p->tok, starting with the current byte. Quotes toggle
  * quoted mode anywhere (so `a"b.c"` is "ab.c"), and a closing quote ends the name. Returns
@@ -231,6 +239,19 @@ read_name(struct parser *p, int metric)
     strbuf_reset(&p->tok);
     if (!is_label_start(p->cur) && !(metric && p->cur == ':'))
         return 0;
+    if (p->cur != '"') {
+        /* Fast path: copy the plain run of name bytes in one go. Only a quote can continue
+         * an unquoted name past it, and the loop below handles that. */
+        size_t start = p->pos - 1, j = p->pos;
+        while (j < p->len && is_plain_name_byte(p->buf[j], metric))
+            j++;
+        strbuf_add(&p->tok, p->buf + start, j - start);
+        p->pos = j;
+        if (next_byte(p) < 0)
+            return -1;
+        if (p->cur != '"')
+            return 0;
+    }
     for (;;) {
         if (escaped) {
             if (p->cur == '\\' || p->cur == '"')

@@ -14,9 +14,16 @@ if ! command -v clang >/dev/null 2>&1; then
 fi
 sed -e 's/@PGW_VERSION@/fuzz/;s/@PGW_UPSTREAM_VERSION@/fuzz/;s/@PGW_REVISION@/fuzz/' \
     -e 's/@PGW_BRANCH@/fuzz/;s/@PGW_BUILD_DATE@/fuzz/' "$top/include/version.h.in" > "$work/version.h"
-srcs=$(ls "$top"/src/*.c | grep -v '/main\.c$')
-jansson_cflags=$(pkg-config --cflags jansson libevent zlib)
-libs=$(pkg-config --libs jansson libevent zlib)
+# The protobuf-c sources for proto/metrics.proto, generated as the CMake build does.
+protoc-c --c_out="$work" -I"$top/proto" "$top/proto/metrics.proto" \
+    "$top/proto/google/protobuf/timestamp.proto"
+srcs="$(ls "$top"/src/*.c | grep -v '/main\.c$') $work/metrics.pb-c.c"
+srcs="$srcs $work/google/protobuf/timestamp.pb-c.c"
+# The web UI's embedded assets (ui/static), generated as the CMake build does.
+cmake -DSRC_DIR="$top/ui/static" -DOUT="$work/ui_assets.c" -P "$top/cmake/embed_assets.cmake"
+srcs="$srcs $work/ui_assets.c"
+jansson_cflags=$(pkg-config --cflags jansson libevent zlib libprotobuf-c)
+libs=$(pkg-config --libs jansson libevent zlib libprotobuf-c)
 status=0
 for h in "$top"/tests/fuzz/fuzz_*.c; do
     name=$(basename "$h" .c)

@@ -167,6 +167,8 @@ test_flags_map_defaults(void **state)
         {"web.enable-admin-api", "false"},
         {"persistence.file", ""},
         {"persistence.interval", "5m0s"},
+        {"persistence.fsync", "interval"}, /* ours (storage), shown like upstream's flags */
+        {"storage.backend", ""},           /* ours (storage) */
         {"push.disable-consistency-check", "false"},
         {"push.enable-utf8-names", "false"},
         {"log.level", "info"},
@@ -749,9 +751,11 @@ test_option_table(void **state)
         "log.format",
         "log.level",
         "persistence.file",
+        "persistence.fsync", /* ours (storage backends), shown in the map too */
         "persistence.interval",
         "push.disable-consistency-check",
         "push.enable-utf8-names",
+        "storage.backend", /* ours (storage backends) */
         "web.config.file",
         "web.enable-admin-api",
         "web.enable-lifecycle",
@@ -762,7 +766,7 @@ test_option_table(void **state)
         "web.telemetry-path",
     };
     const struct config_option *o;
-    size_t i, nflags = 0, nkeys = 0;
+    size_t i, nflags = 0, nkeys = 0, nkeys_want = 0, nlocal = 0;
     const char *name;
     char *v;
     struct config cfg;
@@ -788,17 +792,26 @@ test_option_table(void **state)
         assert_non_null(o->name);
         assert_non_null(o->help);
         assert_non_null(o->def);
-        if (o->type == CONFIG_OPT_ACTION) {
+        if (o->type == CONFIG_OPT_ACTION || (o->flags & CONFIG_OPT_CMDLINE)) {
             assert_null(key);
             continue;
         }
         assert_non_null(key);
+        nkeys_want++;
+        if (o->flags & CONFIG_OPT_LOCAL)
+            nlocal++;
         assert_true(strncmp(key, "PUSHGATEWAY_", 12) == 0);
         assert_null(strpbrk(key, ".-abcdefghijklmnopqrstuvwxyz"));
         assert_int_equal(strlen(key), 12 + strlen(o->name));
         nkeys++;
     }
-    assert_int_equal(nkeys, nflags);
+    /* Our own flags have keys too (except the command-line-only ones), but no map entry. */
+    assert_int_equal(nkeys, nkeys_want);
+    assert_int_equal(nkeys - nlocal, nflags);
+    assert_null(config_option_sysconfig_key(opt_index("config.file")));
+    assert_null(config_option_sysconfig_key(opt_index("daemon")));
+    assert_string_equal(config_option_sysconfig_key(opt_index("pid-file")),
+                        "PUSHGATEWAY_PID_FILE");
     assert_null(config_option_sysconfig_key(i));
     assert_null(config_option_sysconfig_key(i + 100));
     assert_string_equal(config_option_sysconfig_key(opt_index("web.listen-address")),

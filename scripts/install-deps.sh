@@ -20,6 +20,12 @@ if command -v apt-get >/dev/null 2>&1; then
     fi
     missing=
     for p in $pkgs; do
+        # Node.js may come from outside Debian (a newer node with its own npm); Debian's
+        # npm package conflicts with it, so a working command is enough.
+        case $p in
+        nodejs) command -v node >/dev/null 2>&1 && continue ;;
+        npm) command -v npm >/dev/null 2>&1 && continue ;;
+        esac
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
             missing="$missing $p"
     done

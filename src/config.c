@@ -103,14 +103,16 @@ static const struct config_option options[] = {
              "second), always (fdatasync before the reply, grouped). One of: [never, interval, "
              "always]",
      .offset = FIELD(persistence_fsync),
-     .choices = fsync_choices},
+     .choices = fsync_choices,
+     .flags = CONFIG_OPT_LOCAL},
     {.name = "storage.backend",
      .type = CONFIG_OPT_STRING,
      .def = "",
      .help = "Storage backend: memory (no durability) or file (snapshot plus journal at "
              "--persistence.file). Empty chooses file when --persistence.file is set and "
              "memory otherwise.",
-     .offset = FIELD(storage_backend)},
+     .offset = FIELD(storage_backend),
+     .flags = CONFIG_OPT_LOCAL},
     {.name = "push.disable-consistency-check",
      .type = CONFIG_OPT_BOOL,
      .def = "false",

@@ -167,8 +167,6 @@ test_flags_map_defaults(void **state)
         {"web.enable-admin-api", "false"},
         {"persistence.file", ""},
         {"persistence.interval", "5m0s"},
-        {"persistence.fsync", "interval"}, /* ours (storage), shown like upstream's flags */
-        {"storage.backend", ""},           /* ours (storage) */
         {"push.disable-consistency-check", "false"},
         {"push.enable-utf8-names", "false"},
         {"log.level", "info"},
@@ -751,11 +749,9 @@ test_option_table(void **state)
         "log.format",
         "log.level",
         "persistence.file",
-        "persistence.fsync", /* ours (storage backends), shown in the map too */
         "persistence.interval",
         "push.disable-consistency-check",
         "push.enable-utf8-names",
-        "storage.backend", /* ours (storage backends) */
         "web.config.file",
         "web.enable-admin-api",
         "web.enable-lifecycle",

@@ -97,6 +97,8 @@ struct metric_family {
     enum metric_type type;
     struct metric *metrics; /* owned array */
     size_t nmetrics;
+    int interned; /* name, help and every label string are interned (see metric_family_intern):
+                     read-only and shared, released by metric_family_free() */
 };
 
 /* An ordered list of families, as a parser returns it (first appearance order). */
@@ -117,8 +119,18 @@ struct metric_family *metric_family_new(const char *name, enum metric_type type)
 void metric_family_free(struct metric_family *mf);
 /* Append a zeroed metric of kind `kind`; returns a pointer valid until the next append. */
 struct metric *metric_family_add_metric(struct metric_family *mf, enum metric_type kind);
-/* Deep copy. */
+/* Deep copy (never interned). */
 struct metric_family *metric_family_dup(const struct metric_family *mf);
+
+/*
+ * Replace the family's name, HELP and label strings by shared interned copies (one copy per
+ * distinct string in the process, reference-counted) and free the originals. The store does
+ * this to every family it keeps: label names and most values repeat across thousands of
+ * series. An interned family must not be modified; metric_family_free() releases it.
+ */
+void metric_family_intern(struct metric_family *mf);
+/* Number of distinct interned strings and the bytes they hold (for tests and metrics). */
+size_t intern_count(size_t *bytes);
 
 /* Free what a metric owns (not the metric struct itself, which lives in an array). */
 void metric_clear(struct metric *m);

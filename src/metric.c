@@ -1,9 +1,78 @@
 /* metric.c - metric data model: constructors, copies, name rules */
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hmap.h"
 #include "metric.h"
 #include "xmalloc.h"
+
+/* An interned string: the characters follow the header, so a string finds its header. */
+struct istr {
+    uint32_t refs;
+    uint32_t len;
+    char data[];
+};
+
+static struct hmap interned;   /* data -> struct istr */
+static size_t interned_bytes;
+
+/* The shared copy of s (reference taken). */
+static char *
+intern_get(const char *s)
+{
+    size_t len = strlen(s);
+    struct istr *is = hmap_get(&interned, s, len);
+
+    if (is == NULL) {
+        is = xmalloc(sizeof(*is) + len + 1);
+        is->refs = 0;
+        is->len = (uint32_t)len;
+        memcpy(is->data, s, len + 1);
+        hmap_put(&interned, is->data, len, is);
+        interned_bytes += len + 1;
+    }
+    is->refs++;
+    return is->data;
+}
+
+/* Drop a reference to an interned string; NULL is fine. */
+static void
+intern_put(char *s)
+{
+    struct istr *is;
+
+    if (s == NULL)
+        return;
+    is = (struct istr *)(s - offsetof(struct istr, data));
+    if (--is->refs == 0) {
+        hmap_del(&interned, is->data, is->len);
+        interned_bytes -= is->len + 1;
+        free(is);
+    }
+}
+
+/* Swap a heap string for its interned copy. */
+static void
+intern_swap(char **s)
+{
+    char *shared;
+
+    if (*s == NULL)
+        return;
+    shared = intern_get(*s);
+    free(*s);
+    *s = shared;
+}
+
+size_t
+intern_count(size_t *bytes)
+{
+    if (bytes != NULL)
+        *bytes = interned_bytes;
+    return interned.len;
+}
 
 static const char *const type_text[] = {"counter", "gauge",     "summary",
                                         "untyped", "histogram", "histogram"};
@@ -78,20 +147,51 @@ native_dup(const struct native_histogram *src)
     return nh;
 }
 
-void
-metric_clear(struct metric *m)
+/* Free what a metric owns; its label strings are interned when `shared`. */
+static void
+metric_release(struct metric *m, int shared)
 {
     size_t i;
 
     for (i = 0; i < m->nlabels; i++) {
-        free(m->labels[i].name);
-        free(m->labels[i].value);
+        if (shared) {
+            intern_put(m->labels[i].name);
+            intern_put(m->labels[i].value);
+        } else {
+            free(m->labels[i].name);
+            free(m->labels[i].value);
+        }
     }
     free(m->labels);
     free(m->quantiles);
     free(m->buckets);
     native_free(m->native);
     memset(m, 0, sizeof(*m));
+}
+
+void
+metric_clear(struct metric *m)
+{
+    metric_release(m, 0);
+}
+
+void
+metric_family_intern(struct metric_family *mf)
+{
+    size_t i, j;
+
+    if (mf->interned)
+        return;
+    intern_swap(&mf->name);
+    intern_swap(&mf->help);
+    for (i = 0; i < mf->nmetrics; i++) {
+        struct metric *m = &mf->metrics[i];
+        for (j = 0; j < m->nlabels; j++) {
+            intern_swap(&m->labels[j].name);
+            intern_swap(&m->labels[j].value);
+        }
+    }
+    mf->interned = 1;
 }
 
 void
@@ -102,10 +202,15 @@ metric_family_free(struct metric_family *mf)
     if (mf == NULL)
         return;
     for (i = 0; i < mf->nmetrics; i++)
-        metric_clear(&mf->metrics[i]);
+        metric_release(&mf->metrics[i], mf->interned);
     free(mf->metrics);
-    free(mf->name);
-    free(mf->help);
+    if (mf->interned) {
+        intern_put(mf->name);
+        intern_put(mf->help);
+    } else {
+        free(mf->name);
+        free(mf->help);
+    }
     free(mf);
 }
 

@@ -216,6 +216,8 @@ group_set_family(struct store *st, struct group *g, struct metric_family *mf,
         memmove(&g->fams[i + 1], &g->fams[i], (g->nfams - i) * sizeof(*g->fams));
         g->nfams++;
     }
+    /* Stored families share their strings: most label names and values repeat. */
+    metric_family_intern(mf);
     sf = xcalloc(1, sizeof(*sf));
     sf->mf = mf;
     sf->ts = *ts;

@@ -1196,6 +1196,15 @@ textparse(const char *buf, size_t len, int utf8_names, struct family_list *out, 
         if (is_histogram(mf->type))
             for (j = 0; j < mf->nmetrics; j++)
                 floatify_histogram(&mf->metrics[j]);
+        /* Give back the growth slack of the arrays: stored families live long. */
+        mf->metrics = xreallocarray(mf->metrics, mf->nmetrics, sizeof(*mf->metrics));
+        for (j = 0; j < mf->nmetrics; j++) {
+            struct metric *m = &mf->metrics[j];
+            if (m->nquantiles > 0)
+                m->quantiles = xreallocarray(m->quantiles, m->nquantiles, sizeof(*m->quantiles));
+            if (m->nbuckets > 0)
+                m->buckets = xreallocarray(m->buckets, m->nbuckets, sizeof(*m->buckets));
+        }
         family_list_add(out, mf);
     }
     clear_line_labels(&p);

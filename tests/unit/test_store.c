@@ -260,6 +260,30 @@ test_duplicate_counting(void **state)
     store_free(&st);
 }
 
+static void
+test_interned_strings(void **state)
+{
+    struct store st;
+    size_t bytes, n1, n2;
+
+    (void)state;
+    store_init(&st);
+    push_text(&st, "j", "/instance/a", "# HELP m shared help\nm{x=\"1\"} 1\n", 1, 1);
+    n1 = intern_count(&bytes);
+    assert_true(n1 > 0);
+    /* A second group repeats every string but its instance value: one new string. */
+    push_text(&st, "j", "/instance/b", "# HELP m shared help\nm{x=\"1\"} 1\n", 1, 1);
+    n2 = intern_count(NULL);
+    assert_int_equal(n2, n1 + 1);
+    /* Stored strings are the shared copies: same pointer in both groups. */
+    assert_ptr_equal(fam(&st, "j", "/instance/a", "m")->mf->help,
+                     fam(&st, "j", "/instance/b", "m")->mf->help);
+    store_wipe(&st);
+    assert_int_equal(intern_count(&bytes), 0);
+    assert_int_equal(bytes, 0);
+    store_free(&st);
+}
+
 int
 main(void)
 {
@@ -271,6 +295,7 @@ main(void)
         cmocka_unit_test(test_delete_and_wipe),
         cmocka_unit_test(test_indexes),
         cmocka_unit_test(test_duplicate_counting),
+        cmocka_unit_test(test_interned_strings),
     };
     return cmocka_run_group_tests_name("store", tests, NULL, NULL);
 }

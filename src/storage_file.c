@@ -247,6 +247,21 @@ remove_stale_temporaries(struct file_backend *f)
     free(prefix);
 }
 
+
+/* Free the backend state's memory (descriptors are the caller's to close). */
+static void
+backend_free(struct file_backend *f)
+{
+    strbuf_free(&f->buf);
+    free(f->path);
+    free(f->journal_path);
+    free(f->old_path);
+    free(f->lock_path);
+    free(f->dir);
+    free(f->base);
+    free(f);
+}
+
 /* init slot: derive the file names from --persistence.file. */
 static int
 file_init(struct storage *s, char **err)
@@ -275,13 +290,7 @@ file_init(struct storage *s, char **err)
     }
     if (f->base[0] == '\0') {
         *err = xasprintf("--persistence.file %s names a directory", f->path);
-        free(f->path);
-        free(f->journal_path);
-        free(f->old_path);
-        free(f->lock_path);
-        free(f->dir);
-        free(f->base);
-        free(f);
+        backend_free(f);
         return -1;
     }
     f->fsync = cfg->persistence_fsync;
@@ -1321,14 +1330,7 @@ file_close(struct storage *s)
         close(f->jfd);
     if (f->lock_fd >= 0)
         close(f->lock_fd); /* releases the flock */
-    strbuf_free(&f->buf);
-    free(f->path);
-    free(f->journal_path);
-    free(f->old_path);
-    free(f->lock_path);
-    free(f->dir);
-    free(f->base);
-    free(f);
+    backend_free(f);
     s->priv = NULL;
 }
 

@@ -16,7 +16,7 @@ if command -v apt-get >/dev/null 2>&1; then
     if [ $want_test = 1 ]; then
         pkgs="$pkgs libcmocka-dev python3 python3-prometheus-client netcat-openbsd clang \
               libclang-rt-dev valgrind golang-go golang-github-prometheus-client-golang-dev \
-              chromium nodejs npm rpm"
+              chromium nodejs npm rpm prometheus"
     fi
     missing=
     for p in $pkgs; do

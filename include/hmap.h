@@ -27,7 +27,7 @@ void hmap_init(struct hmap *m);
 /* Free the slot array (not keys or values). */
 void hmap_free(struct hmap *m);
 
-/* Keyed 64-bit hash (SipHash-2-4 with a per-process random key); never returns 0. */
+/* Keyed 64-bit hash (SipHash-1-3 with a per-process random key); never returns 0. */
 uint64_t hmap_hash(const void *data, size_t len);
 
 void *hmap_get(const struct hmap *m, const void *key, size_t keylen);

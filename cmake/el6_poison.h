@@ -8,6 +8,7 @@
 #ifndef PGW_EL6_POISON_H
 #define PGW_EL6_POISON_H
 
+#include <malloc.h>   /* declares reallocarray (poisoned below) */
 #include <fcntl.h>    /* declares fcntl64 (poisoned below) */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,12 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 #include <jansson.h>
+#include <crypt.h>
+#include <netinet/tcp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
+#include <yaml.h>
 
 /* Pretend to be the EL6 floor so version-guarded code takes its fallback path. */
 #undef LIBEVENT_VERSION_NUMBER
@@ -68,6 +75,16 @@
 #pragma GCC poison LEV_OPT_DEFERRED_ACCEPT
 #undef LEV_OPT_REUSEABLE_PORT
 #pragma GCC poison LEV_OPT_REUSEABLE_PORT
+/* libevent_openssl 2.1-only */
+#pragma GCC poison bufferevent_openssl_set_allow_dirty_shutdown
+#pragma GCC poison bufferevent_openssl_get_allow_dirty_shutdown
+
+/* OpenSSL 1.1.0+ (EL6 has 1.0.1e, EL7 1.0.2k): only the TLS code (libevent 2.1 only) uses them. */
+#pragma GCC poison TLS_server_method OPENSSL_init_ssl ASN1_STRING_get0_data
+
+/* libxcrypt-only (glibc 2.12's libcrypt has crypt and crypt_r) */
+#pragma GCC poison crypt_gensalt crypt_gensalt_rn crypt_gensalt_ra crypt_rn crypt_ra
+#pragma GCC poison crypt_checksalt crypt_preferred_method
 
 /* jansson newer than 2.4 (2.5 json_array_foreach is a macro and allowed with a fallback) */
 #pragma GCC poison json_dumpb json_dumpfd json_loadfd json_stringn json_stringn_nocheck

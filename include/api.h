@@ -14,8 +14,9 @@
 char *api_status_json(const struct config *cfg, const struct timespec *start_time);
 
 /*
- * Body of GET /api/v1/metrics: one object per group, groups in grouping-key order.
- * Caller frees.
+ * Body of GET /api/v1/metrics: one object per group, groups in grouping-key order. A group
+ * with a TTL also has "expires_at" and "ttl_seconds" (ours, docs/ttl.md). Each group's object
+ * is cached in its group_cache, which the store drops when the group changes. Caller frees.
  */
 char *api_metrics_json(struct store *st);
 

@@ -22,7 +22,11 @@
  * first error is reported with the absolute byte offset where it was found.
  */
 
-#define CODEC_VERSION 1 /* format version written into snapshot and journal headers */
+/*
+ * Format version written into snapshot and journal headers. Version 2 added group TTLs (a
+ * push record flag and a snapshot group trailer); version 1 files are still read.
+ */
+#define CODEC_VERSION 2
 
 #define CODEC_FRAME_HEADER 12u                  /* magic + length + crc */
 #define CODEC_FRAME_MAX (1024u * 1024u * 1024u) /* largest payload accepted */
@@ -112,6 +116,7 @@ struct codec_mutation {
     int replace;                 /* PUSH */
     int unchecked;               /* PUSH */
     struct timespec ts;          /* PUSH, FAILURE */
+    int64_t ttl;                 /* PUSH: STORE_TTL_DEFAULT, or the group's own TTL (ns) */
 };
 
 /* Encode seq and the mutation as a record payload (without the frame). */

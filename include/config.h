@@ -28,13 +28,15 @@ struct config {
     int enable_lifecycle;   /* --web.enable-lifecycle */
     int enable_admin_api;   /* --web.enable-admin-api */
     char *persistence_file; /* --persistence.file; "" = memory only */
-    int64_t persistence_interval;  /* --persistence.interval in nanoseconds; default 5m */
+    int64_t persistence_interval;        /* --persistence.interval in nanoseconds; default 5m */
     enum fsync_policy persistence_fsync; /* --persistence.fsync (ours); default interval */
-    char *storage_backend; /* --storage.backend (ours); "" = file if persistence_file, else memory */
+    char
+        *storage_backend; /* --storage.backend (ours); "" = file if persistence_file, else memory */
     int disable_consistency_check; /* --push.disable-consistency-check */
     int enable_utf8_names;         /* --push.enable-utf8-names */
-    enum log_level log_level;      /* --log.level; default info */
-    enum log_format log_format;    /* --log.format; default logfmt */
+    int64_t push_group_ttl;     /* --push.group-ttl (ours, docs/ttl.md) in nanoseconds; 0 = never */
+    enum log_level log_level;   /* --log.level; default info */
+    enum log_format log_format; /* --log.format; default logfmt */
     /* Ours (service management, not upstream flags; not in the /api/v1/status flags map). */
     char *log_file;    /* --log.file; "" = standard error */
     int log_syslog;    /* --log.syslog: records go to syslog (facility daemon) */
@@ -42,6 +44,15 @@ struct config {
     int config_check;  /* --config.check / -n: validate the configuration and exit */
     int daemon;        /* --daemon: fork into the background once serving */
     char *pid_file;    /* --pid-file; "" = none */
+    /* Ours: limits against hostile or broken clients (docs/configuration.md, "Limits"). */
+    uint64_t max_body_size;        /* --push.max-body-size: bytes, also after gzip decoding */
+    uint64_t max_header_size;      /* --web.max-header-size: request line and headers, bytes */
+    int64_t read_timeout;          /* --web.read-timeout (ns): a request must arrive within it */
+    int64_t idle_timeout;          /* --web.idle-timeout (ns): no traffic, keep-alive wait */
+    uint64_t max_connections;      /* --web.max-connections; 0 = unlimited */
+    uint64_t max_groups;           /* --push.max-groups; 0 = unlimited */
+    uint64_t max_series;           /* --push.max-series; 0 = unlimited */
+    uint64_t max_series_per_group; /* --push.max-series-per-group; 0 = unlimited */
 };
 
 /* Fill every field with its default. */
@@ -89,6 +100,9 @@ int go_duration_parse(const char *s, int64_t *ns, char **err);
 /* Go time.Duration.String(): "5m0s", "1h0m0s", "1.5s", "300ms", "0s". Returns buf. */
 char *go_duration_format(int64_t ns, char buf[32]);
 
+/* A byte count as --help shows it: "64MiB", "1GiB", "1500" (no exact unit). Caller frees. */
+char *config_size_format(uint64_t bytes);
+
 /* Route-prefix normalisation of spec §1 applied to a prefix or URL path; caller frees. */
 char *config_normalise_prefix(const char *p);
 
@@ -106,6 +120,8 @@ enum config_option_type {
     CONFIG_OPT_STRING_LIST, /* char ** plus a size_t count (count_offset) */
     CONFIG_OPT_DURATION,    /* int64_t nanoseconds, Go duration syntax */
     CONFIG_OPT_ENUM,        /* int-sized enum whose values index choices */
+    CONFIG_OPT_UINT,        /* uint64_t, decimal digits only */
+    CONFIG_OPT_SIZE,        /* uint64_t bytes: digits and an optional unit (B, KiB, MiB, GiB) */
     CONFIG_OPT_ACTION,      /* -h/--help and --version: handled by the parser, stores nothing */
 };
 

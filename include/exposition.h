@@ -30,8 +30,8 @@ int expo_metric_cmp(const struct metric *a, const struct metric *b);
  * The metrics' own kinds are used to pick the value fields, the family type for the
  * TYPE line (callers guarantee they agree).
  */
-void expo_text_family(struct strbuf *out, const char *name, const char *help,
-                      enum metric_type type, const struct metric *const *metrics, size_t n);
+void expo_text_family(struct strbuf *out, const char *name, const char *help, enum metric_type type,
+                      const struct metric *const *metrics, size_t n);
 
 /*
  * The same with the metric and label names written under escaping scheme esc (spec §7.3):
@@ -44,8 +44,8 @@ void expo_text_family_esc(struct strbuf *out, const char *name, const char *help
                           enum name_escaping esc);
 
 /* The "# HELP" (only when help != NULL) and "# TYPE" lines of a family, as above. */
-void expo_text_header(struct strbuf *out, const char *name, const char *help,
-                      enum metric_type type, enum name_escaping esc);
+void expo_text_header(struct strbuf *out, const char *name, const char *help, enum metric_type type,
+                      enum name_escaping esc);
 
 /*
  * The sample lines of one metric of family `name`, as expo_text_family_esc() writes them.

@@ -12,7 +12,7 @@ struct gathered_family {
     const char *name;
     const char *help; /* NULL when the winning family has no HELP */
     enum metric_type type;
-    const struct metric **metrics; /* sorted in upstream's order; owned by the gather */
+    const struct metric **metrics;    /* sorted in upstream's order; owned by the gather */
     const struct series_node **nodes; /* parallel: the stored series, NULL for own metrics */
     size_t nmetrics;
 };

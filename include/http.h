@@ -16,7 +16,7 @@ struct gateway {
     struct store *store;
     struct timespec start_time;
     struct event_base *base;
-    int store_unchecked; /* non-zero once a push was applied without the consistency check */
+    int store_unchecked;     /* non-zero once a push was applied without the consistency check */
     struct storage *storage; /* where mutations are recorded before they are applied (storage.h) */
     void (*shutdown)(struct gateway *gw, const char *reason); /* graceful stop (SIGTERM, /-/quit) */
 };
@@ -32,6 +32,13 @@ struct http_server *http_server_new(struct gateway *gw, char **err);
  * logged, so port 0 can be used by tests.
  */
 int http_server_listen(struct http_server *hs, const char *address, char **err);
+
+/*
+ * Check --web.config.file (when set) as start-up will use it: the YAML, the password hashes
+ * against this platform's crypt(), TLS support and the certificate and key. 0, or -1 with
+ * *err ("--web.config.file: <path>: <reason>"; caller frees).
+ */
+int http_web_config_check(const struct config *cfg, char **err);
 
 /* Check the syntax of a --web.listen-address value without binding. 0, or -1 with *err. */
 int http_listen_address_check(const char *address, char **err);

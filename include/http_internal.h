@@ -35,11 +35,11 @@ struct http_ctx {
     struct http_params params;
     const char *body; /* raw request body (borrowed from the evbuffer) */
     size_t body_len;
-    int gzip_body;          /* Content-Encoding: gzip: body must be decompressed to read */
+    int gzip_body; /* Content-Encoding: gzip: body must be decompressed to read */
     int decoded_ready;
-    struct strbuf decoded;  /* the decompressed body */
-    int close_connection;   /* answer with Connection: close */
-    int replied;            /* status sent, 0 until then */
+    struct strbuf decoded; /* the decompressed body */
+    int close_connection;  /* answer with Connection: close */
+    int replied;           /* status sent, 0 until then */
 };
 
 typedef void (*http_handler_fn)(struct http_ctx *c);
@@ -58,6 +58,13 @@ int http_body_text(struct http_ctx *c, const char **body, size_t *len, char **er
 /* Replies; each handler sends exactly one. content_type NULL = no Content-Type header. */
 void http_reply(struct http_ctx *c, int code, const char *content_type, const void *body,
                 size_t len);
+/*
+ * Like http_reply, but the body is handed to libevent by reference instead of being copied
+ * (large scrapes): done(body, len, arg) is called once libevent no longer needs the bytes —
+ * sent, or the connection gone; at once for HEAD.
+ */
+void http_reply_ref(struct http_ctx *c, int code, const char *content_type, const void *body,
+                    size_t len, void (*done)(const void *data, size_t len, void *arg), void *arg);
 /* Go's http.Error: text/plain, nosniff, msg + "\n". */
 void http_reply_error(struct http_ctx *c, int code, const char *msg);
 /* A plain string without newline (Go's content sniffing gives text/plain). */

@@ -86,8 +86,8 @@ struct metric {
     struct bucket *buckets; /* histograms, owned, in pushed order */
     size_t nbuckets;
     struct native_histogram *native; /* histograms: owned native part, NULL when absent */
-    uint64_t ident_hash; /* memo of store_series_hash(); 0 = not computed. Anything that
-                            changes the labels resets it (metric_add_label and friends). */
+    uint64_t ident_hash;             /* memo of store_series_hash(); 0 = not computed. Anything that
+                                        changes the labels resets it (metric_add_label and friends). */
 };
 
 /* A metric family: a name, optional HELP, a type and its metrics. */

@@ -25,6 +25,8 @@ void ordset_init(struct ordset *s, ordset_cmp_fn cmp);
 void ordset_insert(struct ordset *s, struct ordset_node *node);
 /* Remove a node that is in the set. */
 void ordset_remove(struct ordset *s, struct ordset_node *node);
+/* The smallest node (first in order), or NULL when the set is empty. O(log n) expected. */
+struct ordset_node *ordset_first(const struct ordset *s);
 
 /*
  * In-order iteration without recursion:

@@ -34,6 +34,30 @@ enum own_handler {
     HANDLER_MAX
 };
 
+/* Labels of pushgateway_limit_hits_total (ours): which limit refused or closed something. */
+enum selfmetrics_hit {
+    LIMIT_HIT_BODY_BYTES,       /* a body over --push.max-body-size after gzip decoding: 413 */
+    LIMIT_HIT_CONNECTIONS,      /* a connection over --web.max-connections: 503 and closed */
+    LIMIT_HIT_FDS,              /* accept() failed (descriptors exhausted): accepting paused */
+    LIMIT_HIT_GROUPS,           /* --push.max-groups: 409 */
+    LIMIT_HIT_RATE_LIMIT,       /* rate_limit of --web.config.file: 429 */
+    LIMIT_HIT_READ_TIMEOUT,     /* a request not received within --web.read-timeout: closed */
+    LIMIT_HIT_SERIES,           /* --push.max-series: 409 */
+    LIMIT_HIT_SERIES_PER_GROUP, /* --push.max-series-per-group: 409 */
+    LIMIT_HIT_MAX
+};
+
+/* One limit of pushgateway_limit_max and, when has_current, pushgateway_limit_current. */
+struct selfmetrics_limit {
+    const char *name; /* label value, e.g. "groups"; static */
+    double max;       /* configured value, 0 = unlimited */
+    double current;   /* current usage */
+    int has_current;
+};
+
+/* Fills at most n entries of out and returns how many it filled. */
+typedef size_t (*selfmetrics_limits_fn)(void *arg, struct selfmetrics_limit *out, size_t n);
+
 /* Initialise (records the process start time). */
 void selfmetrics_init(void);
 void selfmetrics_free(void);
@@ -41,6 +65,18 @@ void selfmetrics_free(void);
 struct storage;
 /* Report pushgateway_storage_* from this backend (borrowed; NULL stops reporting). */
 void selfmetrics_set_storage(struct storage *s);
+
+struct expiry;
+/* Report pushgateway_groups_expired_total and _with_ttl from e (borrowed; NULL stops). */
+void selfmetrics_set_expiry(const struct expiry *e);
+
+/*
+ * Report pushgateway_limit_* with fn(arg) (the HTTP server registers itself; NULL stops
+ * reporting). Hits are counted from selfmetrics_init() on.
+ */
+void selfmetrics_set_limits(selfmetrics_limits_fn fn, void *arg);
+/* Count one hit of a limit. */
+void selfmetrics_count_limit_hit(enum selfmetrics_hit h);
 
 /* Count one request of a handler answered with `code`; method is the HTTP method name. */
 void selfmetrics_count_request(enum own_handler h, const char *method, int code);

@@ -35,22 +35,26 @@ struct storage_mutation {
     int replace;                        /* PUSH: 1 for PUT, 0 for POST */
     struct timespec ts;                 /* PUSH, FAILURE: the request's receive time */
     int unchecked; /* PUSH: applied without the consistency check (added for recovery) */
+    /* PUSH (ours, docs/ttl.md): has_ttl = 0 leaves the group following --push.group-ttl;
+     * otherwise ttl is its own TTL in nanoseconds (0 = never expire). */
+    int has_ttl;
+    int64_t ttl;
 };
 
 /* Figures a backend reports as pushgateway_storage_* metrics (zero when not applicable). */
 struct storage_stats {
-    uint64_t journal_bytes;            /* current size of the journal */
-    uint64_t records_written;          /* mutations recorded since start */
-    uint64_t records_replayed;         /* journal records applied at start-up */
-    double last_snapshot_time;         /* Unix time of the last snapshot, 0 if none */
-    double last_snapshot_duration;     /* seconds */
-    double recovery_duration;          /* seconds spent in open() */
-    uint64_t snapshot_failures;        /* snapshots that failed since start */
+    uint64_t journal_bytes;        /* current size of the journal */
+    uint64_t records_written;      /* mutations recorded since start */
+    uint64_t records_replayed;     /* journal records applied at start-up */
+    double last_snapshot_time;     /* Unix time of the last snapshot, 0 if none */
+    double last_snapshot_duration; /* seconds */
+    double recovery_duration;      /* seconds spent in open() */
+    uint64_t snapshot_failures;    /* snapshots that failed since start */
     /* Added: */
-    uint64_t records_skipped;   /* journal records at start-up already covered by the snapshot */
-    uint64_t recovered_groups;  /* groups in the store after open() */
-    uint64_t corrupt_files;     /* files (or torn tails) set aside as *.corrupt-* at start-up */
-    int store_unchecked;        /* the recovered state holds pushes applied without the check */
+    uint64_t records_skipped;  /* journal records at start-up already covered by the snapshot */
+    uint64_t recovered_groups; /* groups in the store after open() */
+    uint64_t corrupt_files;    /* files (or torn tails) set aside as *.corrupt-* at start-up */
+    int store_unchecked;       /* the recovered state holds pushes applied without the check */
 };
 
 struct storage;
@@ -105,7 +109,8 @@ struct storage {
     void *loop; /* added: event-loop glue owned by storage.c (storage_start), or NULL */
 };
 
-/* The built-in backends (added): "memory" and "file" (snapshot + journal, docs/storage-format.md). */
+/* The built-in backends (added): "memory" and "file" (snapshot + journal, docs/storage-format.md).
+ */
 extern const struct storage_ops storage_memory_ops;
 extern const struct storage_ops storage_file_ops;
 

@@ -34,7 +34,7 @@ struct stored_family {
     struct group *group;      /* the group it belongs to */
     struct famidx *idx;       /* the store-wide entry for its name */
     struct stored_family *idx_prev, *idx_next; /* other groups' families of the same name */
-    struct series_node *nodes; /* one per metric, linked into idx->order */
+    struct series_node *nodes;                 /* one per metric, linked into idx->order */
     /*
      * The metrics' exposition lines, rendered by the first scrape that needs them for the
      * escaping scheme text_esc (text == NULL: not rendered): metric i is the bytes
@@ -55,6 +55,12 @@ struct group_cache {
     size_t json_len;
 };
 
+/*
+ * A group's TTL (ours, docs/ttl.md), as set by its last successful push: follow the store's
+ * default (--push.group-ttl), never expire (ttl=0), or a duration in nanoseconds (> 0).
+ */
+#define STORE_TTL_DEFAULT ((int64_t)-1)
+
 /* A group: a grouping key and its families (sorted by name). */
 struct group {
     struct grouping_key key;
@@ -62,7 +68,12 @@ struct group {
     size_t keylen;
     struct stored_family **fams; /* sorted by family name */
     size_t nfams;
+    size_t nseries; /* metrics of its families except the two timestamp families (caps.h) */
     struct group_cache cache;
+    int64_t ttl;                 /* STORE_TTL_DEFAULT, 0 (never) or nanoseconds */
+    int expiring;                /* has a deadline: linked into store.expiring */
+    struct timespec expires;     /* the deadline while expiring */
+    struct ordset_node exp_node; /* in store.expiring */
 };
 
 /*
@@ -75,8 +86,8 @@ struct famidx {
     uint32_t ntype[METRIC_TYPE_MAX + 1]; /* stored families of this name, per type */
     size_t nmembers;
     struct stored_family *members; /* linked through idx_next, in no particular order */
-    struct ordset order; /* every stored metric of this name, in exposition order
-                            (expo_metric_cmp), kept up to date on every mutation */
+    struct ordset order;           /* every stored metric of this name, in exposition order
+                                      (expo_metric_cmp), kept up to date on every mutation */
 };
 
 /*
@@ -84,13 +95,16 @@ struct famidx {
  * Pointers returned by the read functions are borrowed and valid until the next mutation.
  */
 struct store {
-    struct hmap groups;   /* keystr -> struct group */
-    struct hmap families; /* family name -> struct famidx */
-    struct hmap series;   /* identity hash (name + sorted labels) -> (uintptr_t) count */
-    uint64_t duplicate_series; /* sum over identities of (count - 1): non-zero = inconsistent */
+    struct hmap groups;           /* keystr -> struct group */
+    struct hmap families;         /* family name -> struct famidx */
+    struct hmap series;           /* identity hash (name + sorted labels) -> (uintptr_t) count */
+    uint64_t duplicate_series;    /* sum over identities of (count - 1): non-zero = inconsistent */
     struct group **sorted_groups; /* cache for store_groups_sorted, NULL when stale */
     struct famidx **sorted_families; /* cache for store_families_sorted, NULL when stale */
-    uint64_t generation; /* incremented by every mutation */
+    uint64_t generation;             /* incremented by every mutation */
+    size_t nseries;                  /* sum of group.nseries over all groups (caps.h) */
+    int64_t default_ttl;             /* TTL of groups that follow the default, ns; 0 = never */
+    struct ordset expiring;          /* groups with a deadline, soonest first (group.exp_node) */
 };
 
 void store_init(struct store *st);
@@ -113,11 +127,17 @@ void store_push(struct store *st, const struct grouping_key *key, struct family_
                 int replace, const struct timespec *ts);
 
 /*
+ * store_push that also sets the group's TTL (STORE_TTL_DEFAULT, 0 = never, or nanoseconds):
+ * each successful push replaces it. store_push() is store_push_ttl(..., STORE_TTL_DEFAULT).
+ */
+void store_push_ttl(struct store *st, const struct grouping_key *key, struct family_list *fams,
+                    int replace, const struct timespec *ts, int64_t ttl);
+
+/*
  * Record a failed push at `ts` (spec §6.2): push_failure_time_seconds = ts, creating the
  * group with push_time_seconds = 0 when it does not exist.
  */
-void store_push_failed(struct store *st, const struct grouping_key *key,
-                       const struct timespec *ts);
+void store_push_failed(struct store *st, const struct grouping_key *key, const struct timespec *ts);
 
 /*
  * A push_time_seconds / push_failure_time_seconds family for group `key` with the time t
@@ -132,14 +152,35 @@ struct metric_family *store_timestamp_family(const char *name, const struct grou
  * the same name when the group exists. No push semantics are applied. Takes ownership of
  * the families (the list is emptied); ts has fams->n entries.
  */
-void store_restore_group(struct store *st, const struct grouping_key *key,
-                         struct family_list *fams, const struct timespec *ts);
+void store_restore_group(struct store *st, const struct grouping_key *key, struct family_list *fams,
+                         const struct timespec *ts);
 
 /* Delete the group with exactly this key; returns 1 if it existed, 0 otherwise. */
 int store_delete(struct store *st, const struct grouping_key *key);
 
 /* Delete every group. */
 void store_wipe(struct store *st);
+
+/*
+ * Expiry (ours, docs/ttl.md). A group expires at the receive time of its push_time_seconds
+ * family (the last successful push; for a group that never had one, the failed push that
+ * created it) plus its effective TTL: its own, or the store's default when it follows the
+ * default. The store keeps the groups with a deadline ordered by it on every mutation;
+ * deleting an expired group is the caller's job (expiry.c). Failed pushes change neither.
+ */
+/* Set the default TTL (ns, 0 = never; --push.group-ttl); re-schedules groups that follow it. */
+void store_set_default_ttl(struct store *st, int64_t ttl);
+/* Set a group's TTL (STORE_TTL_DEFAULT, 0 or ns), as a snapshot restores it. */
+void store_set_ttl(struct store *st, struct group *g, int64_t ttl);
+/* The group's effective TTL in nanoseconds; 0 when it never expires. */
+int64_t group_effective_ttl(const struct store *st, const struct group *g);
+/* The group whose deadline comes first, or NULL when no group has one. Borrowed. */
+struct group *store_next_expiring(const struct store *st);
+/* Number of groups with a deadline. */
+size_t store_expiring_count(const struct store *st);
+
+/* Non-zero for push_time_seconds and push_failure_time_seconds (not counted in nseries). */
+int store_is_timestamp_family(const char *name);
 
 /* Lookups. */
 struct group *store_group(const struct store *st, const struct grouping_key *key);

@@ -12,11 +12,11 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 
 if command -v apt-get >/dev/null 2>&1; then
     pkgs="build-essential cmake pkg-config libevent-dev libjansson-dev zlib1g-dev curl \
-          libprotobuf-c-dev protobuf-c-compiler"
+          libprotobuf-c-dev protobuf-c-compiler libyaml-dev libssl-dev libcrypt-dev"
     if [ $want_test = 1 ]; then
         pkgs="$pkgs libcmocka-dev python3 python3-prometheus-client netcat-openbsd clang \
               libclang-rt-dev valgrind golang-go golang-github-prometheus-client-golang-dev \
-              chromium nodejs npm rpm prometheus"
+              chromium nodejs npm rpm prometheus openssl"
     fi
     missing=
     for p in $pkgs; do
@@ -38,11 +38,13 @@ elif command -v yum >/dev/null 2>&1 || command -v dnf >/dev/null 2>&1; then
     el=$(rpm -E '%{rhel}' 2>/dev/null || echo 0)
     if [ "$el" = 6 ]; then ev=libevent2-devel; else ev=libevent-devel; fi
     pkgs="gcc make cmake pkgconfig $ev jansson-devel zlib-devel curl protobuf-c-devel"
-    pkgs="$pkgs protobuf-c-compiler"
-    [ $want_test = 1 ] && pkgs="$pkgs libcmocka-devel python3 nc"
+    pkgs="$pkgs protobuf-c-compiler libyaml-devel openssl-devel"
+    # crypt.h and libcrypt come from libxcrypt from EL8 on (glibc-devel before).
+    [ "$el" -ge 8 ] 2>/dev/null && pkgs="$pkgs libxcrypt-devel"
+    [ $want_test = 1 ] && pkgs="$pkgs libcmocka-devel python3 nc valgrind openssl"
     $SUDO "$y" install -y $pkgs
 else
-    echo "install-deps.sh: no apt-get or yum; install libevent (>= 2.0.21), jansson, zlib, protobuf-c (library and protoc-c), cmake and a C compiler by hand" >&2
+    echo "install-deps.sh: no apt-get or yum; install libevent (>= 2.0.21, with libevent_openssl), jansson, zlib, protobuf-c (library and protoc-c), libyaml, OpenSSL, libcrypt, cmake and a C compiler by hand" >&2
     exit 1
 fi
 

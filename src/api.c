@@ -280,8 +280,8 @@ metric_object(const struct metric *m, enum metric_type t)
         json_object_set_new(o, "sum", jfloat(m->sum));
     } else {
         /* Gauge histograms fall here too and show "0", as upstream's getValue gives. */
-        int scalar = m->kind == METRIC_COUNTER || m->kind == METRIC_GAUGE ||
-                     m->kind == METRIC_UNTYPED;
+        int scalar =
+            m->kind == METRIC_COUNTER || m->kind == METRIC_GAUGE || m->kind == METRIC_UNTYPED;
         json_object_set_new(o, "labels", labels_object(m->labels, m->nlabels));
         json_object_set_new(o, "value", jfloat(scalar ? m->value : 0));
     }
@@ -327,6 +327,16 @@ api_metrics_json(struct store *st)
             json_object_set_new(o, "labels", labels_object(g->key.labels, g->key.n));
             json_object_set_new(o, "last_push_successful",
                                 group_last_push_successful(g) ? json_true() : json_false());
+            if (g->expiring) {
+                /* Ours (docs/ttl.md): only for groups that expire. */
+                int64_t ttl = group_effective_ttl(st, g);
+
+                json_object_set_new(o, "expires_at", jtime(&g->expires));
+                json_object_set_new(o, "ttl_seconds",
+                                    ttl % 1000000000LL == 0
+                                        ? json_integer((json_int_t)(ttl / 1000000000LL))
+                                        : json_real((double)ttl / 1e9));
+            }
             /* Family keys come last and may overwrite "labels" (upstream quirk, §13.7). */
             for (j = 0; j < g->nfams; j++)
                 json_object_set_new(o, g->fams[j]->mf->name, family_object(g->fams[j]));

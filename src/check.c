@@ -103,9 +103,10 @@ describe_metric(const struct metric *m)
     case METRIC_COUNTER:
     case METRIC_GAUGE:
     case METRIC_UNTYPED:
-        strbuf_addf(&sb, "%s:{value:", m->kind == METRIC_COUNTER ? "counter"
-                                       : m->kind == METRIC_GAUGE ? "gauge"
-                                                                 : "untyped");
+        strbuf_addf(&sb, "%s:{value:",
+                    m->kind == METRIC_COUNTER ? "counter"
+                    : m->kind == METRIC_GAUGE ? "gauge"
+                                              : "untyped");
         add_float(&sb, m->value);
         strbuf_addstr(&sb, "} ");
         break;
@@ -304,11 +305,15 @@ check_suffixes(struct errs *e, const struct final_view *fv, const struct metric_
 
     if (suffix != NULL) {
         if (strcmp(suffix, "_bucket") != 0 && final_has_type(fv, base, METRIC_SUMMARY)) {
-            errs_add(e, "collected metric named \"%s\" collides with previously collected summary named \"%s\"",
+            errs_add(e,
+                     "collected metric named \"%s\" collides with previously collected summary "
+                     "named \"%s\"",
                      f->name, base);
             bad = 1;
         } else if (final_has_type(fv, base, METRIC_HISTOGRAM)) {
-            errs_add(e, "collected metric named \"%s\" collides with previously collected histogram named \"%s\"",
+            errs_add(e,
+                     "collected metric named \"%s\" collides with previously collected histogram "
+                     "named \"%s\"",
                      f->name, base);
             bad = 1;
         }
@@ -323,10 +328,14 @@ check_suffixes(struct errs *e, const struct final_view *fv, const struct metric_
             other = xasprintf("%s%s", f->name, sfx[i]);
             if (final_exists(fv, other)) {
                 if (i < 2)
-                    errs_add(e, "collected histogram or summary named \"%s\" collides with previously collected metric named \"%s\"",
+                    errs_add(e,
+                             "collected histogram or summary named \"%s\" collides with previously "
+                             "collected metric named \"%s\"",
                              f->name, other);
                 else
-                    errs_add(e, "collected histogram named \"%s\" collides with previously collected metric named \"%s\"",
+                    errs_add(e,
+                             "collected histogram named \"%s\" collides with previously collected "
+                             "metric named \"%s\"",
                              f->name, other);
                 bad = 1;
             }
@@ -455,18 +464,24 @@ check_push(const struct store *st, const struct grouping_key *key, const struct 
         eff[neff++] = push_failure;
     }
     if (g != NULL) {
+        /* The pushed names in a map: a hostile push of k families into a group of m must
+         * not cost k * m comparisons. */
+        struct hmap names;
+
+        hmap_init(&names);
+        for (i = 0; i < neff; i++)
+            hmap_put(&names, eff[i]->name, strlen(eff[i]->name), eff[i]);
         removed = xreallocarray(NULL, g->nfams + 1, sizeof(*removed));
         for (i = 0; i < g->nfams; i++) {
             const char *n = g->fams[i]->mf->name;
-            int ts_family = strcmp(n, PUSH_TIME_NAME) == 0 || strcmp(n, PUSH_FAILURE_TIME_NAME) == 0;
-            size_t k;
-            int pushed = 0;
+            int ts_family =
+                strcmp(n, PUSH_TIME_NAME) == 0 || strcmp(n, PUSH_FAILURE_TIME_NAME) == 0;
+            int pushed = hmap_get(&names, n, strlen(n)) != NULL;
 
-            for (k = 0; k < neff && !pushed; k++)
-                pushed = strcmp(eff[k]->name, n) == 0;
             if ((replace && !ts_family) || pushed)
                 removed[nremoved++] = g->fams[i];
         }
+        hmap_free(&names);
     }
     rc = check_effective(st, eff, neff, removed, nremoved, utf8_names, err);
     metric_family_free(push_time);
@@ -549,11 +564,15 @@ check_store(struct store *st, int utf8_names, char **err)
             if (suffix != NULL) {
                 uintptr_t bt = (uintptr_t)hmap_get(&names, base, strlen(base));
                 if (bt == METRIC_SUMMARY + 1 && strcmp(suffix, "_bucket") != 0) {
-                    errs_add(&e, "collected metric named \"%s\" collides with previously collected summary named \"%s\"",
+                    errs_add(&e,
+                             "collected metric named \"%s\" collides with previously collected "
+                             "summary named \"%s\"",
                              fi->name, base);
                     bad = 1;
                 } else if (bt == METRIC_HISTOGRAM + 1) {
-                    errs_add(&e, "collected metric named \"%s\" collides with previously collected histogram named \"%s\"",
+                    errs_add(&e,
+                             "collected metric named \"%s\" collides with previously collected "
+                             "histogram named \"%s\"",
                              fi->name, base);
                     bad = 1;
                 }

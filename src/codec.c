@@ -28,6 +28,7 @@
 /* Mutation flags (u8) of a PUSH record. */
 #define MUT_REPLACE 0x01u
 #define MUT_UNCHECKED 0x02u
+#define MUT_TTL 0x04u /* version 2: an i64 TTL in nanoseconds follows the families */
 
 /* ---- encoding ---- */
 
@@ -668,12 +669,14 @@ codec_put_mutation(struct strbuf *b, uint64_t seq, const struct storage_mutation
     switch (m->op) {
     case STORAGE_PUSH:
         codec_put_key(b, m->key);
-        codec_put_u8(
-            b, (uint8_t)((m->replace ? MUT_REPLACE : 0) | (m->unchecked ? MUT_UNCHECKED : 0)));
+        codec_put_u8(b, (uint8_t)((m->replace ? MUT_REPLACE : 0) |
+                                  (m->unchecked ? MUT_UNCHECKED : 0) | (m->has_ttl ? MUT_TTL : 0)));
         codec_put_timespec(b, &m->ts);
         codec_put_u32(b, (uint32_t)m->families->n);
         for (i = 0; i < m->families->n; i++)
             codec_put_family(b, m->families->v[i]);
+        if (m->has_ttl)
+            codec_put_i64(b, m->ttl > 0 ? m->ttl : 0);
         break;
     case STORAGE_FAILURE:
         codec_put_key(b, m->key);
@@ -695,6 +698,7 @@ codec_get_mutation(struct codec_reader *r, struct codec_mutation *m)
 
     memset(m, 0, sizeof(*m));
     family_list_init(&m->families);
+    m->ttl = STORE_TTL_DEFAULT;
     if (codec_get_u64(r, &m->seq) < 0)
         return -1;
     at = r->off;
@@ -708,7 +712,7 @@ codec_get_mutation(struct codec_reader *r, struct codec_mutation *m)
         at = r->off;
         if (codec_get_u8(r, &flags) < 0)
             goto fail;
-        if (flags & ~(MUT_REPLACE | MUT_UNCHECKED)) {
+        if (flags & ~(MUT_REPLACE | MUT_UNCHECKED | MUT_TTL)) {
             r->off = at;
             codec_fail(r, "unknown push flags");
             goto fail;
@@ -723,6 +727,16 @@ codec_get_mutation(struct codec_reader *r, struct codec_mutation *m)
             if (mf == NULL)
                 goto fail;
             family_list_add(&m->families, mf);
+        }
+        if (flags & MUT_TTL) {
+            at = r->off;
+            if (codec_get_i64(r, &m->ttl) < 0)
+                goto fail;
+            if (m->ttl < 0) {
+                r->off = at;
+                codec_fail(r, "negative TTL");
+                goto fail;
+            }
         }
         break;
     case STORAGE_FAILURE:

@@ -25,8 +25,7 @@ gzip_header_check(const unsigned char *data, size_t len, const char **err)
 }
 
 int
-gzip_decompress(const unsigned char *data, size_t len, size_t max, struct strbuf *out,
-                char **err)
+gzip_decompress(const unsigned char *data, size_t len, size_t max, struct strbuf *out, char **err)
 {
     z_stream zs;
     const char *herr;
@@ -98,8 +97,7 @@ gzip_compress(const void *data, size_t len, struct strbuf *out)
 
     memset(&zs, 0, sizeof(zs));
     /* Level 1: scrapes of megabytes must not stall the event loop; size matters less. */
-    if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8,
-                     Z_DEFAULT_STRATEGY) != Z_OK)
+    if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
         return -1;
     zs.next_in = (unsigned char *)data;
     zs.avail_in = (uInt)len;

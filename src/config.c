@@ -16,10 +16,10 @@
 
 /* Enum fields are written through int pointers; make sure that is their size. */
 typedef char config_enum_is_int[(sizeof(enum log_level) == sizeof(int) &&
-                                  sizeof(enum log_format) == sizeof(int) &&
-                                  sizeof(enum fsync_policy) == sizeof(int))
-                                     ? 1
-                                     : -1];
+                                 sizeof(enum log_format) == sizeof(int) &&
+                                 sizeof(enum fsync_policy) == sizeof(int))
+                                    ? 1
+                                    : -1];
 
 static const char *const log_level_choices[] = {"debug", "info", "warn", "error", NULL};
 static const char *const log_format_choices[] = {"logfmt", "json", NULL};
@@ -83,6 +83,34 @@ static const struct config_option options[] = {
      .def = "false",
      .help = "Enable API endpoints for admin control actions.",
      .offset = FIELD(enable_admin_api)},
+    /* Ours: limits of the HTTP server (docs/configuration.md); not in the status flags map. */
+    {.name = "web.max-connections",
+     .type = CONFIG_OPT_UINT,
+     .def = "1024",
+     .help = "Maximum number of open client connections; more are answered 503 and closed "
+             "(0 = unlimited).",
+     .offset = FIELD(max_connections),
+     .flags = CONFIG_OPT_LOCAL},
+    {.name = "web.read-timeout",
+     .type = CONFIG_OPT_DURATION,
+     .def = "60s",
+     .help = "Time a client has to send a whole request (headers and body) once it has started; "
+             "the connection is closed after that.",
+     .offset = FIELD(read_timeout),
+     .flags = CONFIG_OPT_LOCAL},
+    {.name = "web.idle-timeout",
+     .type = CONFIG_OPT_DURATION,
+     .def = "60s",
+     .help = "Close a connection on which nothing is received or sent for this long, including "
+             "the wait for the next request on a kept-alive connection (whole seconds).",
+     .offset = FIELD(idle_timeout),
+     .flags = CONFIG_OPT_LOCAL},
+    {.name = "web.max-header-size",
+     .type = CONFIG_OPT_SIZE,
+     .def = "1MiB",
+     .help = "Maximum size of a request's first line and headers.",
+     .offset = FIELD(max_header_size),
+     .flags = CONFIG_OPT_LOCAL},
     {.name = "persistence.file",
      .type = CONFIG_OPT_STRING,
      .def = "",
@@ -123,6 +151,42 @@ static const struct config_option options[] = {
      .def = "false",
      .help = "Allow UTF-8 characters in metric and label names.",
      .offset = FIELD(enable_utf8_names)},
+    /* Ours: limits of pushes and of the store; not in the status flags map. */
+    {.name = "push.max-body-size",
+     .type = CONFIG_OPT_SIZE,
+     .def = "64MiB",
+     .help = "Maximum size of a push body, also after gzip decoding (413 beyond).",
+     .offset = FIELD(max_body_size),
+     .flags = CONFIG_OPT_LOCAL},
+    {.name = "push.max-groups",
+     .type = CONFIG_OPT_UINT,
+     .def = "0",
+     .help = "Maximum number of groups; a push that would create one more is refused with 409 "
+             "(0 = unlimited).",
+     .offset = FIELD(max_groups),
+     .flags = CONFIG_OPT_LOCAL},
+    {.name = "push.max-series",
+     .type = CONFIG_OPT_UINT,
+     .def = "0",
+     .help = "Maximum number of pushed series in all groups together; a push that would exceed "
+             "it is refused with 409 (0 = unlimited).",
+     .offset = FIELD(max_series),
+     .flags = CONFIG_OPT_LOCAL},
+    {.name = "push.max-series-per-group",
+     .type = CONFIG_OPT_UINT,
+     .def = "0",
+     .help = "Maximum number of pushed series in one group; a push that would exceed it is "
+             "refused with 409 (0 = unlimited).",
+     .offset = FIELD(max_series_per_group),
+     .flags = CONFIG_OPT_LOCAL},
+    /* Ours: expiry of stale groups (docs/ttl.md); not in the status flags map. */
+    {.name = "push.group-ttl",
+     .type = CONFIG_OPT_DURATION,
+     .def = "0",
+     .help = "Delete a group when its last successful push is older than this (Go duration, "
+             "e.g. 24h; 0 = never, as upstream). A push can set its own with ?ttl=DURATION.",
+     .offset = FIELD(push_group_ttl),
+     .flags = CONFIG_OPT_LOCAL},
     {.name = "log.level",
      .type = CONFIG_OPT_ENUM,
      .def = "info",
@@ -725,6 +789,54 @@ parse_bool(const char *s, int *out)
     return -1;
 }
 
+/*
+ * A non-negative decimal integer; with units, optionally followed by B, K[i]B, M[i]B or G[i]B
+ * (any case, all powers of 1024, as kingpin's Base2Bytes). Returns 0, or -1 on bad syntax
+ * or overflow.
+ */
+static int
+parse_uint(const char *s, int units, uint64_t *out)
+{
+    static const struct {
+        const char *name;
+        unsigned shift;
+    } suffixes[] = {{"", 0},    {"b", 0},    {"k", 10}, {"kb", 10}, {"kib", 10}, {"m", 20},
+                    {"mb", 20}, {"mib", 20}, {"g", 30}, {"gb", 30}, {"gib", 30}};
+    uint64_t v = 0;
+    const char *p = s;
+    size_t i;
+
+    if (*p < '0' || *p > '9')
+        return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+            return -1;
+        v = v * 10 + (uint64_t)(*p - '0');
+    }
+    for (i = 0; i < sizeof(suffixes) / sizeof(suffixes[0]); i++) {
+        if ((units || i == 0) && strcasecmp(p, suffixes[i].name) == 0) {
+            if (suffixes[i].shift > 0 && v > (UINT64_MAX >> suffixes[i].shift))
+                return -1;
+            *out = v << suffixes[i].shift;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+char *
+config_size_format(uint64_t bytes)
+{
+    static const char *const units[] = {"GiB", "MiB", "KiB"};
+    unsigned shift = 30;
+    size_t i;
+
+    for (i = 0; i < 3; i++, shift -= 10)
+        if (bytes > 0 && bytes % (UINT64_C(1) << shift) == 0)
+            return xasprintf("%llu%s", (unsigned long long)(bytes >> shift), units[i]);
+    return xasprintf("%llu", (unsigned long long)bytes);
+}
+
 /* Empty a string-list field. */
 static void
 list_clear(struct config *cfg, const struct config_option *o)
@@ -804,6 +916,20 @@ option_set(struct config *cfg, const struct config_option *o, const char *value,
         *err = strbuf_detach(&sb, NULL);
         return -1;
     }
+    case CONFIG_OPT_UINT:
+    case CONFIG_OPT_SIZE: {
+        uint64_t v;
+
+        if (parse_uint(value, o->type == CONFIG_OPT_SIZE, &v) < 0) {
+            *err = o->type == CONFIG_OPT_SIZE
+                       ? quoted_error("invalid size ", value,
+                                      ": want bytes with an optional unit (KiB, MiB, GiB)")
+                       : quoted_error("invalid number ", value, ": want a non-negative integer");
+            return -1;
+        }
+        *(uint64_t *)field(cfg, o->offset) = v;
+        return 0;
+    }
     case CONFIG_OPT_ACTION:
         break;
     }
@@ -847,6 +973,10 @@ option_value(const struct config *cfg, const struct config_option *o)
                 return xstrdup(o->choices[i]);
         return xasprintf("%d", v);
     }
+    case CONFIG_OPT_UINT:
+        return xasprintf("%llu", (unsigned long long)*(const uint64_t *)cfield(cfg, o->offset));
+    case CONFIG_OPT_SIZE:
+        return config_size_format(*(const uint64_t *)cfield(cfg, o->offset));
     case CONFIG_OPT_ACTION:
         break;
     }

@@ -271,6 +271,27 @@ config_validate(const struct config *cfg, char **err)
         *err = xstrdup("--log.file and --log.syslog: choose one log destination");
         return -1;
     }
+    if (cfg->push_group_ttl < 0) {
+        *err = xstrdup("--push.group-ttl: must not be negative (0 = never expire)");
+        return -1;
+    }
+    /* Limits: a timeout under a second or a tiny header block would refuse every request. */
+    if (cfg->read_timeout < INT64_C(1000000000)) {
+        *err = xstrdup("--web.read-timeout: must be at least 1s");
+        return -1;
+    }
+    if (cfg->idle_timeout < INT64_C(1000000000)) {
+        *err = xstrdup("--web.idle-timeout: must be at least 1s");
+        return -1;
+    }
+    if (cfg->max_header_size < 1024 || cfg->max_header_size > (UINT64_C(1) << 30)) {
+        *err = xstrdup("--web.max-header-size: must be between 1KiB and 1GiB");
+        return -1;
+    }
+    if (cfg->max_body_size < 1 || cfg->max_body_size > (UINT64_C(1) << 40)) {
+        *err = xstrdup("--push.max-body-size: must be between 1 byte and 1024GiB");
+        return -1;
+    }
     if (cfg->daemon && cfg->systemd_socket) {
         *err = xstrdup("--daemon and --web.systemd-socket: a socket-activated gateway runs "
                        "in the foreground under systemd");

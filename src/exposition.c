@@ -21,7 +21,8 @@ struct line_ctx {
     size_t labels_off, labels_len;
 };
 
-int expo_metric_cmp(const struct metric *a, const struct metric *b)
+int
+expo_metric_cmp(const struct metric *a, const struct metric *b)
 {
     size_t i;
 
@@ -42,7 +43,8 @@ int expo_metric_cmp(const struct metric *a, const struct metric *b)
 }
 
 /* Append s escaping \ and newline, and " too when quote is set (expfmt writeEscapedString). */
-static void add_escaped(struct strbuf *out, const char *s, int quote)
+static void
+add_escaped(struct strbuf *out, const char *s, int quote)
 {
     const char *special = quote ? "\\\"\n" : "\\\n";
 
@@ -64,7 +66,8 @@ static void add_escaped(struct strbuf *out, const char *s, int quote)
  * Append a name bare when legacy-valid, escaped by esc when that changes it (the result is
  * legacy-valid), else double-quoted and escaped (expfmt writeName).
  */
-static void add_name(struct strbuf *out, const char *name, enum name_escaping esc)
+static void
+add_name(struct strbuf *out, const char *name, enum name_escaping esc)
 {
     size_t n = strlen(name);
 
@@ -82,14 +85,16 @@ static void add_name(struct strbuf *out, const char *name, enum name_escaping es
 }
 
 /* Format v straight into the buffer's spare room, avoiding a temporary copy. */
-static void add_float(struct strbuf *out, double v)
+static void
+add_float(struct strbuf *out, double v)
 {
     strbuf_grow(out, GOFMT_FLOAT_MAX);
     out->len += gofmt_float(out->data + out->len, v);
 }
 
 /* Append a signed decimal integer (a sample timestamp). */
-static void add_int64(struct strbuf *out, int64_t v)
+static void
+add_int64(struct strbuf *out, int64_t v)
 {
     char tmp[24];
     uint64_t u = v < 0 ? (uint64_t) - (v + 1) + 1 : (uint64_t)v;
@@ -105,7 +110,8 @@ static void add_int64(struct strbuf *out, int64_t v)
 }
 
 /* Append the metric's label pairs (no braces), reusing the first rendering afterwards. */
-static void add_labels(struct line_ctx *lc)
+static void
+add_labels(struct line_ctx *lc)
 {
     struct strbuf *out = lc->out;
     size_t i;
@@ -137,8 +143,9 @@ static void add_labels(struct line_ctx *lc)
  * One sample line: name+suffix, the labels plus an optional extra label (le or quantile,
  * with a float value) last, the value and, as upstream does, a timestamp if there is one.
  */
-static void add_sample(struct line_ctx *lc, const char *suffix, const char *extra, double extra_val,
-                       double value)
+static void
+add_sample(struct line_ctx *lc, const char *suffix, const char *extra, double extra_val,
+           double value)
 {
     struct strbuf *out = lc->out;
     int open = 0;
@@ -178,13 +185,15 @@ static void add_sample(struct line_ctx *lc, const char *suffix, const char *extr
 }
 
 /* Histogram counts: the float flavour when it is set (> 0, as upstream), else the integer. */
-static double pick_count(uint64_t count, double count_float)
+static double
+pick_count(uint64_t count, double count_float)
 {
     return count_float > 0 ? count_float : (double)count;
 }
 
 /* All sample lines of one metric, chosen by the metric's own value kind. */
-static void add_metric(struct line_ctx *lc)
+static void
+add_metric(struct line_ctx *lc)
 {
     const struct metric *m = lc->m;
     size_t i;
@@ -220,8 +229,9 @@ static void add_metric(struct line_ctx *lc)
     }
 }
 
-void expo_text_family(struct strbuf *out, const char *name, const char *help, enum metric_type type,
-                      const struct metric *const *metrics, size_t n)
+void
+expo_text_family(struct strbuf *out, const char *name, const char *help, enum metric_type type,
+                 const struct metric *const *metrics, size_t n)
 {
     expo_text_family_esc(out, name, help, type, metrics, n, ESCAPE_ALLOW_UTF8);
 }
@@ -282,9 +292,8 @@ expo_text_metric(struct strbuf *out, const char *name, const struct metric *m,
 }
 
 void
-expo_text_family_esc(struct strbuf *out, const char *name, const char *help,
-                     enum metric_type type, const struct metric *const *metrics, size_t n,
-                     enum name_escaping esc)
+expo_text_family_esc(struct strbuf *out, const char *name, const char *help, enum metric_type type,
+                     const struct metric *const *metrics, size_t n, enum name_escaping esc)
 {
     struct strbuf escaped = STRBUF_INIT;
     struct line_ctx lc;

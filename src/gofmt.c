@@ -35,14 +35,16 @@ static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1
 #define POW10_EXACT_MAX 22
 
 /* Drop trailing zeros (keeping one digit) so the layout never prints them. */
-static void trim_zeros(struct decimal *dec)
+static void
+trim_zeros(struct decimal *dec)
 {
     while (dec->nd > 1 && dec->d[dec->nd - 1] == '0')
         dec->nd--;
 }
 
 /* Digits of an integer (u > 0), trailing zeros dropped. */
-static void int_digits(struct decimal *dec, uint64_t u)
+static void
+int_digits(struct decimal *dec, uint64_t u)
 {
     char tmp[24];
     int n = 0, i;
@@ -64,7 +66,8 @@ static void int_digits(struct decimal *dec, uint64_t u)
  * <= 15 digits that round-trips (DBL_DIG), hence the shortest. *none_short is set when the
  * search covered every scale, which proves no decimal of <= 15 digits round-trips.
  */
-static int short_decimal(struct decimal *dec, double a, int *none_short)
+static int
+short_decimal(struct decimal *dec, double a, int *none_short)
 {
     int k;
 
@@ -89,7 +92,8 @@ static int short_decimal(struct decimal *dec, double a, int *none_short)
 }
 
 /* Whether the digits in dec read back as a; strtod gets "<digits>e<exp>", no radix char. */
-static int reads_back(struct decimal *dec, double a)
+static int
+reads_back(struct decimal *dec, double a)
 {
     char buf[48];
 
@@ -100,7 +104,8 @@ static int reads_back(struct decimal *dec, double a)
 }
 
 /* Add one unit in the last digit, carrying (999 -> 100 with the exponent raised). */
-static void increment(struct decimal *dec)
+static void
+increment(struct decimal *dec)
 {
     int i = dec->nd - 1;
 
@@ -115,7 +120,8 @@ static void increment(struct decimal *dec)
 }
 
 /* Correctly rounded prec-digit form of a from printf (ties to even on the exact value). */
-static void printf_digits(struct decimal *dec, double a, int prec)
+static void
+printf_digits(struct decimal *dec, double a, int prec)
 {
     char buf[40];
     const char *p;
@@ -143,7 +149,8 @@ static void printf_digits(struct decimal *dec, double a, int prec)
  * a's correct rounding unless the dropped digits are exactly 5000..., where the hidden rest
  * decides: printf is asked again then.
  */
-static void round_digits(struct decimal *out, const struct decimal *d17, double a, int prec)
+static void
+round_digits(struct decimal *out, const struct decimal *d17, double a, int prec)
 {
     int i, tie = d17->d[prec] == '5';
 
@@ -161,7 +168,8 @@ static void round_digits(struct decimal *out, const struct decimal *d17, double 
 }
 
 /* Shortest form of a normal or subnormal a (> 0) when the fast paths did not apply. */
-static void search_digits(struct decimal *dec, double a, int none_short)
+static void
+search_digits(struct decimal *dec, double a, int none_short)
 {
     struct decimal d17;
     int prec, e2;
@@ -203,7 +211,8 @@ static void search_digits(struct decimal *dec, double a, int none_short)
 }
 
 /* Shortest round-tripping digits of a (a > 0, finite), without trailing zeros. */
-static void shortest_digits(struct decimal *dec, double a)
+static void
+shortest_digits(struct decimal *dec, double a)
 {
     int none_short;
 
@@ -218,7 +227,8 @@ static void shortest_digits(struct decimal *dec, double a)
 }
 
 /* Lay out digits as Go's 'g' with shortest precision: %e form when exp < -4 or exp >= 6. */
-static size_t layout(char *buf, int neg, const struct decimal *dec)
+static size_t
+layout(char *buf, int neg, const struct decimal *dec)
 {
     char *p = buf;
     int x = dec->exp, i;
@@ -261,7 +271,8 @@ static size_t layout(char *buf, int neg, const struct decimal *dec)
 }
 
 /* Copy a constant string into buf and return its length. */
-static size_t put(char *buf, const char *s)
+static size_t
+put(char *buf, const char *s)
 {
     size_t n = strlen(s);
 
@@ -270,7 +281,8 @@ static size_t put(char *buf, const char *s)
 }
 
 /* Shared body of both float formatters; zero is handled by the callers. */
-static size_t format_nonzero(char *buf, double v)
+static size_t
+format_nonzero(char *buf, double v)
 {
     struct decimal dec;
     int neg;
@@ -284,7 +296,8 @@ static size_t format_nonzero(char *buf, double v)
     return layout(buf, neg, &dec);
 }
 
-size_t gofmt_float(char buf[GOFMT_FLOAT_MAX], double v)
+size_t
+gofmt_float(char buf[GOFMT_FLOAT_MAX], double v)
 {
     /* expfmt's writeFloat special-cases 0 (so -0 too) and +-1. */
     if (v == 0)
@@ -296,7 +309,8 @@ size_t gofmt_float(char buf[GOFMT_FLOAT_MAX], double v)
     return format_nonzero(buf, v);
 }
 
-size_t gofmt_float_json(char buf[GOFMT_FLOAT_MAX], double v)
+size_t
+gofmt_float_json(char buf[GOFMT_FLOAT_MAX], double v)
 {
     /* strconv keeps the sign of zero. */
     if (v == 0)
@@ -305,7 +319,8 @@ size_t gofmt_float_json(char buf[GOFMT_FLOAT_MAX], double v)
 }
 
 /* Write x zero-padded to width digits (Go's appendInt with a width), returning the end. */
-static char *put_int(char *p, long x, int width)
+static char *
+put_int(char *p, long x, int width)
 {
     char tmp[24];
     unsigned long u;
@@ -328,7 +343,8 @@ static char *put_int(char *p, long x, int width)
     return p;
 }
 
-size_t gofmt_rfc3339nano(char buf[GOFMT_TIME_MAX], const struct timespec *ts)
+size_t
+gofmt_rfc3339nano(char buf[GOFMT_TIME_MAX], const struct timespec *ts)
 {
     struct tm tm;
     time_t sec = ts->tv_sec;

@@ -12,10 +12,15 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "caps.h"
 #include "compress.h"
+#include "conn.h"
 #include "http.h"
 #include "http_internal.h"
 #include "log.h"
+#include "selfmetrics.h"
+#include "tls.h"
+#include "webconfig.h"
 #include "xmalloc.h"
 
 /* HTTP methods we route, as bits; names sorted for Allow headers. */
@@ -23,19 +28,15 @@ static const struct {
     enum evhttp_cmd_type cmd;
     const char *name;
 } methods[] = {
-    {EVHTTP_REQ_CONNECT, "CONNECT"}, {EVHTTP_REQ_DELETE, "DELETE"}, {EVHTTP_REQ_GET, "GET"},
+    {EVHTTP_REQ_CONNECT, "CONNECT"}, {EVHTTP_REQ_DELETE, "DELETE"},   {EVHTTP_REQ_GET, "GET"},
     {EVHTTP_REQ_HEAD, "HEAD"},       {EVHTTP_REQ_OPTIONS, "OPTIONS"}, {EVHTTP_REQ_PATCH, "PATCH"},
     {EVHTTP_REQ_POST, "POST"},       {EVHTTP_REQ_PUT, "PUT"},         {EVHTTP_REQ_TRACE, "TRACE"},
 };
 #define NMETHODS (sizeof(methods) / sizeof(methods[0]))
 
-/* Largest request body accepted (before and after gzip decoding) and header block. */
-#define MAX_BODY_BYTES (256u * 1024 * 1024)
-#define MAX_HEADER_BYTES (1024u * 1024)
-
 struct route {
-    char *pattern;     /* static segments, ":job" (one segment), "*rest" (rest incl. its '/') */
-    unsigned methods;  /* HTTP_M_* bits */
+    char *pattern;    /* static segments, ":job" (one segment), "*rest" (rest incl. its '/') */
+    unsigned methods; /* HTTP_M_* bits */
     http_handler_fn fn;
 };
 
@@ -52,6 +53,9 @@ struct http_server {
     char *api_root;            /* "<prefix>/api/v1" */
     struct evhttp_bound_socket **listeners;
     size_t nlisteners;
+    struct conn_gate *gate; /* connection cap, read deadline, accept backoff (conn.h) */
+    struct webconfig *wc;   /* --web.config.file, or NULL */
+    struct tls_server *tls; /* when the web configuration enables TLS */
 };
 
 unsigned
@@ -210,8 +214,8 @@ router_is_param_node(const struct router *r, const char *path, unsigned mbit)
 
     for (i = 0; i < r->n; i++) {
         const char *colon = strchr(r->v[i].pattern, ':');
-        if ((r->v[i].methods & mbit) && colon != NULL &&
-            (size_t)(colon - r->v[i].pattern) == n && strncmp(r->v[i].pattern, path, n) == 0)
+        if ((r->v[i].methods & mbit) && colon != NULL && (size_t)(colon - r->v[i].pattern) == n &&
+            strncmp(r->v[i].pattern, path, n) == 0)
             return 1;
     }
     return 0;
@@ -231,8 +235,7 @@ router_redirect(const struct router *r, const char *path, unsigned mbit)
 
     if (n > 1 && path[n - 1] == '/') {
         strbuf_add(&alt, path, n - 1);
-        if (router_lookup(r, alt.data, mbit, &ps) != NULL ||
-            router_is_param_node(r, path, mbit))
+        if (router_lookup(r, alt.data, mbit, &ps) != NULL || router_is_param_node(r, path, mbit))
             return strbuf_detach(&alt, NULL);
     } else {
         strbuf_add(&alt, path, n);
@@ -360,10 +363,14 @@ status_text(int code)
         return "Not Found";
     case 405:
         return "Method Not Allowed";
+    case 409:
+        return "Conflict";
     case 413:
         return "Request Entity Too Large";
     case 415:
         return "Unsupported Media Type";
+    case 429:
+        return "Too Many Requests";
     case 500:
         return "Internal Server Error";
     case 503:
@@ -373,11 +380,11 @@ status_text(int code)
     }
 }
 
-void
-http_reply(struct http_ctx *c, int code, const char *content_type, const void *body, size_t len)
+/* Status line and headers common to every reply; the body length is announced. */
+static void
+reply_headers(struct http_ctx *c, int code, const char *content_type, size_t len)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(c->req);
-    struct evbuffer *buf = evbuffer_new();
     char clen[32];
 
     if (content_type != NULL)
@@ -389,14 +396,47 @@ http_reply(struct http_ctx *c, int code, const char *content_type, const void *b
     /* A 304 has no body and must not claim a length (the cached one stays valid). */
     if (code != 304)
         evhttp_add_header(h, "Content-Length", clen);
+}
+
+/* Send the reply with body buffer buf (which stays ours) and note it was sent. */
+static void
+reply_send(struct http_ctx *c, int code, struct evbuffer *buf)
+{
+    evhttp_send_reply(c->req, code, status_text(code), buf);
+    c->replied = code;
+    log_debug("request", "method", http_method_name(c->cmd), "path", c->raw_path, "code",
+              code == 200   ? "200"
+              : code == 202 ? "202"
+              : code == 400 ? "400"
+                            : "other");
+}
+
+void
+http_reply(struct http_ctx *c, int code, const char *content_type, const void *body, size_t len)
+{
+    struct evbuffer *buf = evbuffer_new();
+
+    reply_headers(c, code, content_type, len);
     /* HEAD (answered like GET, a deliberate improvement) gets the headers only. */
     if (c->cmd != EVHTTP_REQ_HEAD && len > 0)
         evbuffer_add(buf, body, len);
-    evhttp_send_reply(c->req, code, status_text(code), buf);
+    reply_send(c, code, buf);
     evbuffer_free(buf);
-    c->replied = code;
-    log_debug("request", "method", http_method_name(c->cmd), "path", c->raw_path, "code",
-              code == 200 ? "200" : code == 202 ? "202" : code == 400 ? "400" : "other");
+}
+
+void
+http_reply_ref(struct http_ctx *c, int code, const char *content_type, const void *body, size_t len,
+               void (*done)(const void *data, size_t len, void *arg), void *arg)
+{
+    struct evbuffer *buf = evbuffer_new();
+
+    reply_headers(c, code, content_type, len);
+    if (c->cmd != EVHTTP_REQ_HEAD && len > 0)
+        evbuffer_add_reference(buf, body, len, done, arg);
+    else
+        done(body, len, arg);
+    reply_send(c, code, buf);
+    evbuffer_free(buf);
 }
 
 void
@@ -537,14 +577,53 @@ http_body_text(struct http_ctx *c, const char **body, size_t *len, char **err)
         return 0;
     }
     if (!c->decoded_ready) {
-        rc = gzip_decompress((const unsigned char *)c->body, c->body_len, MAX_BODY_BYTES,
-                             &c->decoded, err);
+        size_t max = (size_t)c->gw->cfg->max_body_size;
+
+        rc = gzip_decompress((const unsigned char *)c->body, c->body_len, max, &c->decoded, err);
+        if (rc == -2) {
+            free(*err);
+            *err = xasprintf("request body exceeds the limit of %zu bytes after gzip decoding "
+                             "(--push.max-body-size)",
+                             max);
+            selfmetrics_count_limit_hit(LIMIT_HIT_BODY_BYTES);
+        }
         if (rc != 0)
             return rc;
         c->decoded_ready = 1;
     }
     *body = c->decoded.data != NULL ? c->decoded.data : "";
     *len = c->decoded.len;
+    return 0;
+}
+
+/*
+ * What exporter-toolkit's handler does before the gateway sees a request (every endpoint):
+ * the rate limit (429), the configured response headers, basic auth (401 with
+ * WWW-Authenticate). Returns 0 to go on, or -1 when the request has been answered.
+ */
+static int
+web_config_gate(struct http_server *hs, struct http_ctx *c)
+{
+    struct evkeyvalq *out = evhttp_request_get_output_headers(c->req);
+    struct timespec now;
+    size_t i;
+
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (!webconfig_rate_allow(hs->wc, &now)) {
+        selfmetrics_count_limit_hit(LIMIT_HIT_RATE_LIMIT);
+        http_reply_error(c, 429, "Too Many Requests");
+        return -1;
+    }
+    for (i = 0; i < hs->wc->nheaders; i++) {
+        evhttp_remove_header(out, hs->wc->headers[i].name);
+        evhttp_add_header(out, hs->wc->headers[i].name, hs->wc->headers[i].value);
+    }
+    if (!webconfig_authorized(hs->wc, evhttp_find_header(evhttp_request_get_input_headers(c->req),
+                                                         "Authorization"))) {
+        evhttp_add_header(out, "WWW-Authenticate", "Basic");
+        http_reply_error(c, 401, "Unauthorized");
+        return -1;
+    }
     return 0;
 }
 
@@ -581,6 +660,10 @@ http_gen_cb(struct evhttp_request *req, void *arg)
     strbuf_init(&c.decoded);
     c.mount = "";
     c.close_connection = has_unread_body(req, c.cmd);
+    c.raw_path = uri;
+    conn_gate_request(hs->gate, req);
+    if (hs->wc != NULL && web_config_gate(hs, &c) != 0)
+        return;
 
     /* Absolute-form request targets: keep only the path. */
     raw = uri;
@@ -632,6 +715,84 @@ done:
 
 /* ----- set-up ----- */
 
+/* pushgateway_limit_current and pushgateway_limit_max (selfmetrics_set_limits). */
+static size_t
+limits_report(void *arg, struct selfmetrics_limit *out, size_t n)
+{
+    struct http_server *hs = arg;
+    const struct config *cfg = hs->gw->cfg;
+    const struct store *st = hs->gw->store;
+    struct selfmetrics_limit l[8];
+    size_t i, k = 0;
+
+    memset(l, 0, sizeof(l));
+#define LIMIT(nm, mx, cur, has)                                                                    \
+    do {                                                                                           \
+        l[k].name = nm;                                                                            \
+        l[k].max = (double)(mx);                                                                   \
+        l[k].current = (double)(cur);                                                              \
+        l[k].has_current = has;                                                                    \
+        k++;                                                                                       \
+    } while (0)
+    LIMIT("body_bytes", cfg->max_body_size, 0, 0);
+    LIMIT("connections", cfg->max_connections, conn_gate_open(hs->gate), 1);
+    LIMIT("groups", cfg->max_groups, st->groups.len, 1);
+    LIMIT("header_bytes", cfg->max_header_size, 0, 0);
+    LIMIT("idle_timeout_seconds", (double)cfg->idle_timeout / 1e9, 0, 0);
+    LIMIT("read_timeout_seconds", (double)cfg->read_timeout / 1e9, 0, 0);
+    LIMIT("series", cfg->max_series, st->nseries, 1);
+    LIMIT("series_per_group", cfg->max_series_per_group, caps_largest_group(st), 1);
+#undef LIMIT
+    for (i = 0; i < k && i < n; i++)
+        out[i] = l[i];
+    return i;
+}
+
+/* Load --web.config.file and set up TLS if it asks for it. 0, or -1 with *err. */
+static int
+web_config_setup(struct http_server *hs, char **err)
+{
+    const char *path = hs->gw->cfg->web_config_file;
+    char *reason = NULL;
+
+    hs->wc = xcalloc(1, sizeof(*hs->wc));
+    webconfig_init(hs->wc);
+    if (webconfig_load(path, hs->wc, &reason) != 0)
+        goto fail;
+    if (hs->wc->tls.enabled) {
+        hs->tls = tls_server_new(&hs->wc->tls, &reason);
+        if (hs->tls == NULL || tls_server_attach(hs->tls, hs->http, &reason) != 0)
+            goto fail;
+    }
+    return 0;
+fail:
+    *err = xasprintf("--web.config.file: %s: %s", path, reason);
+    free(reason);
+    return -1;
+}
+
+int
+http_web_config_check(const struct config *cfg, char **err)
+{
+    struct webconfig wc;
+    struct tls_server *ts = NULL;
+    char *reason = NULL;
+    int rc = 0;
+
+    if (cfg->web_config_file[0] == '\0')
+        return 0;
+    webconfig_init(&wc);
+    if (webconfig_load(cfg->web_config_file, &wc, &reason) != 0 ||
+        (wc.tls.enabled && (ts = tls_server_new(&wc.tls, &reason)) == NULL)) {
+        *err = xasprintf("--web.config.file: %s: %s", cfg->web_config_file, reason);
+        free(reason);
+        rc = -1;
+    }
+    tls_server_free(ts);
+    webconfig_free(&wc);
+    return rc;
+}
+
 /* Go's path.Join of two parts (Clean of "a/b"), for the telemetry path. */
 static char *
 path_join(const char *a, const char *b)
@@ -665,9 +826,17 @@ http_server_new(struct gateway *gw, char **err)
                                              EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
                                              EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE |
                                              EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
-    evhttp_set_max_body_size(hs->http, MAX_BODY_BYTES);
-    evhttp_set_max_headers_size(hs->http, MAX_HEADER_BYTES);
-    evhttp_set_timeout(hs->http, 60);
+    /* Limits (docs/configuration.md): libevent refuses bigger requests itself. */
+    evhttp_set_max_body_size(hs->http, (ev_ssize_t)gw->cfg->max_body_size);
+    evhttp_set_max_headers_size(hs->http, (ev_ssize_t)gw->cfg->max_header_size);
+    /* Whole seconds in libevent 2.0: round up. */
+    evhttp_set_timeout(hs->http, (int)((gw->cfg->idle_timeout + 999999999) / 1000000000));
+    if (gw->cfg->web_config_file[0] != '\0' && web_config_setup(hs, err) != 0) {
+        http_server_free(hs);
+        return NULL;
+    }
+    hs->gate = conn_gate_new(gw->base, gw->cfg, hs->tls != NULL);
+    selfmetrics_set_limits(limits_report, hs);
 #if LIBEVENT_VERSION_NUMBER >= 0x02010800
     /* Replies without a body must not get libevent's text/html default type. */
     evhttp_set_default_content_type(hs->http, NULL);
@@ -749,7 +918,7 @@ http_listen_address_check(const char *address, char **err)
 
 /* Log the address a listener is bound to (port 0 resolved), as upstream does. */
 static void
-log_bound(int fd)
+log_bound(int fd, int tls)
 {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof(ss);
@@ -773,6 +942,7 @@ log_bound(int fd)
     shown = ss.ss_family == AF_INET6 ? xasprintf("[%s]:%s", ip, portbuf)
                                      : xasprintf("%s:%s", ip, portbuf);
     log_info("Listening on", "address", shown);
+    log_info(tls ? "TLS is enabled." : "TLS is disabled.", "http2", "false", "address", shown);
     free(shown);
 }
 
@@ -790,7 +960,8 @@ http_server_listen_fd(struct http_server *hs, int fd, char **err)
         *err = xasprintf("socket activation fd %d: cannot accept on it", fd);
         return -1;
     }
-    log_bound(fd);
+    log_bound(fd, hs->tls != NULL);
+    conn_gate_hook(hs->gate, hs->http, bs);
     hs->listeners = xreallocarray(hs->listeners, hs->nlisteners + 1, sizeof(*hs->listeners));
     hs->listeners[hs->nlisteners++] = bs;
     return 0;
@@ -806,14 +977,16 @@ http_server_listen(struct http_server *hs, const char *address, char **err)
     if (parse_listen_address(address, host, &port, err) < 0)
         return -1;
     /* An empty host listens on every address, IPv6 and IPv4 (as Go's ":9091"). */
-    bs = evhttp_bind_socket_with_handle(hs->http, host[0] != '\0' ? host : "::", (unsigned short)port);
+    bs = evhttp_bind_socket_with_handle(hs->http,
+                                        host[0] != '\0' ? host : "::", (unsigned short)port);
     if (bs == NULL && host[0] == '\0')
         bs = evhttp_bind_socket_with_handle(hs->http, "0.0.0.0", (unsigned short)port);
     if (bs == NULL) {
         *err = xasprintf("listen tcp %s: %s", address, strerror(errno ? errno : EADDRINUSE));
         return -1;
     }
-    log_bound(evhttp_bound_socket_get_fd(bs));
+    log_bound(evhttp_bound_socket_get_fd(bs), hs->tls != NULL);
+    conn_gate_hook(hs->gate, hs->http, bs);
     hs->listeners = xreallocarray(hs->listeners, hs->nlisteners + 1, sizeof(*hs->listeners));
     hs->listeners[hs->nlisteners++] = bs;
     return 0;
@@ -824,6 +997,7 @@ http_server_close_listeners(struct http_server *hs)
 {
     size_t i;
 
+    conn_gate_unhook_all(hs->gate);
     for (i = 0; i < hs->nlisteners; i++)
         evhttp_del_accept_socket(hs->http, hs->listeners[i]);
     hs->nlisteners = 0;
@@ -834,8 +1008,17 @@ http_server_free(struct http_server *hs)
 {
     if (hs == NULL)
         return;
+    selfmetrics_set_limits(NULL, NULL);
+    if (hs->gate != NULL)
+        conn_gate_unhook_all(hs->gate);
     if (hs->http != NULL)
         evhttp_free(hs->http);
+    conn_gate_free(hs->gate);
+    tls_server_free(hs->tls);
+    if (hs->wc != NULL) {
+        webconfig_free(hs->wc);
+        free(hs->wc);
+    }
     router_free(&hs->main_router);
     router_free(&hs->api_router);
     free(hs->listeners);

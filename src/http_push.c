@@ -5,7 +5,9 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "caps.h"
 #include "check.h"
+#include "expiry.h"
 #include "grouping.h"
 #include "http_internal.h"
 #include "log.h"
@@ -57,8 +59,8 @@ request_size(struct http_ctx *c)
     struct evkeyvalq *h = evhttp_request_get_input_headers(c->req);
     struct evkeyval *kv;
     const char *host = evhttp_request_get_host(c->req);
-    double n = (double)strlen(evhttp_request_get_uri(c->req)) +
-               strlen(http_method_name(c->cmd)) + strlen("HTTP/1.1");
+    double n = (double)strlen(evhttp_request_get_uri(c->req)) + strlen(http_method_name(c->cmd)) +
+               strlen("HTTP/1.1");
 
     for (kv = h->tqh_first; kv != NULL; kv = kv->next.tqe_next)
         n += (double)(strlen(kv->key) + strlen(kv->value));
@@ -72,8 +74,8 @@ request_size(struct http_ctx *c)
  * change must not be applied: reply 500, log the reason and return -1.
  */
 static int
-record(struct http_ctx *c, enum storage_op op, const struct grouping_key *key,
-       const struct family_list *fams, int replace, int unchecked)
+record_ttl(struct http_ctx *c, enum storage_op op, const struct grouping_key *key,
+           const struct family_list *fams, int replace, int unchecked, int has_ttl, int64_t ttl)
 {
     struct storage_mutation m;
     char *err = NULL;
@@ -84,6 +86,8 @@ record(struct http_ctx *c, enum storage_op op, const struct grouping_key *key,
     m.families = fams;
     m.replace = replace;
     m.unchecked = unchecked;
+    m.has_ttl = has_ttl;
+    m.ttl = ttl;
     m.ts = c->received;
     if (storage_record(c->gw->storage, &m, &err) == 0)
         return 0;
@@ -92,6 +96,14 @@ record(struct http_ctx *c, enum storage_op op, const struct grouping_key *key,
     free(err);
     http_reply_error(c, 500, "storage error: the change could not be stored and was not applied");
     return -1;
+}
+
+/* record_ttl() for everything but a successful push (no TTL). */
+static int
+record(struct http_ctx *c, enum storage_op op, const struct grouping_key *key,
+       const struct family_list *fams, int replace, int unchecked)
+{
+    return record_ttl(c, op, key, fams, replace, unchecked, 0, 0);
 }
 
 /*
@@ -107,6 +119,11 @@ record_failure(struct http_ctx *c, const struct grouping_key *key)
         log_warn("failed push not recorded: its timestamp series would make the store "
                  "inconsistent",
                  "path", c->raw_path);
+        return 0;
+    }
+    /* A failed push must not create groups beyond --push.max-groups either. */
+    if (!caps_group_fits(st, c->gw->cfg, key)) {
+        log_debug("failed push not recorded: --push.max-groups reached", "path", c->raw_path);
         return 0;
     }
     if (record(c, STORAGE_FAILURE, key, NULL, 0, 0) != 0)
@@ -148,9 +165,16 @@ push(struct http_ctx *c, const struct grouping_key *key)
     const char *body;
     size_t len;
     char *err = NULL;
-    int rc;
+    int rc, has_ttl;
+    int64_t ttl;
+    enum caps_limit cap;
 
     family_list_init(&fams);
+    /* ?ttl=DURATION (ours, docs/ttl.md): the group's own TTL; the query is otherwise ignored. */
+    if (expiry_ttl_from_query(c->query, &has_ttl, &ttl, &err) != 0) {
+        http_reply_error(c, 400, err);
+        goto out;
+    }
     if (!key_is_utf8(key)) {
         /* Upstream would store a group no scrape can gather; we refuse it up front. */
         check_push(st, key, &fams, replace, cfg->enable_utf8_names, &err);
@@ -169,6 +193,15 @@ push(struct http_ctx *c, const struct grouping_key *key)
         http_reply_error(c, 400, err);
         goto out;
     }
+    /* Caps (ours): a push that would exceed one changes nothing, not even the failure time. */
+    cap = caps_check_push(st, cfg, key, &fams, replace, &err);
+    if (cap != CAPS_OK) {
+        selfmetrics_count_limit_hit(cap == CAPS_GROUPS             ? LIMIT_HIT_GROUPS
+                                    : cap == CAPS_SERIES_PER_GROUP ? LIMIT_HIT_SERIES_PER_GROUP
+                                                                   : LIMIT_HIT_SERIES);
+        http_reply_error(c, 409, err);
+        goto out;
+    }
     if (check_has_timestamps(&fams)) {
         if (record_failure(c, key) != 0)
             goto out;
@@ -184,11 +217,11 @@ push(struct http_ctx *c, const struct grouping_key *key)
             reply_inconsistent(c, err);
         goto out;
     }
-    if (record(c, STORAGE_PUSH, key, &fams, replace, !checked) != 0)
+    if (record_ttl(c, STORAGE_PUSH, key, &fams, replace, !checked, has_ttl, ttl) != 0)
         goto out;
     if (!checked)
         c->gw->store_unchecked = 1;
-    store_push(st, key, &fams, replace, &c->received);
+    store_push_ttl(st, key, &fams, replace, &c->received, has_ttl ? ttl : STORE_TTL_DEFAULT);
     http_reply_empty_durable(c, checked ? 200 : 202);
 out:
     family_list_free(&fams);
@@ -202,8 +235,8 @@ http_handle_push(struct http_ctx *c)
     const char *route = c->path + strlen(prefix);
     int job_b64 = strncmp(route, "/metrics/job@base64/", 20) == 0;
     char *job = xstrndup(c->params.v[0].value, c->params.v[0].len);
-    char *labels = c->params.n > 1 ? xstrndup(c->params.v[1].value, c->params.v[1].len)
-                                   : xstrdup("");
+    char *labels =
+        c->params.n > 1 ? xstrndup(c->params.v[1].value, c->params.v[1].len) : xstrdup("");
     struct grouping_key key;
     struct timespec done;
     char *err = NULL;
@@ -226,8 +259,8 @@ http_handle_push(struct http_ctx *c)
         }
         grouping_key_free(&key);
     }
-    selfmetrics_count_request(is_delete ? HANDLER_DELETE : HANDLER_PUSH,
-                              http_method_name(c->cmd), c->replied);
+    selfmetrics_count_request(is_delete ? HANDLER_DELETE : HANDLER_PUSH, http_method_name(c->cmd),
+                              c->replied);
     if (!is_delete) {
         clock_gettime(CLOCK_REALTIME, &done);
         selfmetrics_observe_push(http_method_name(c->cmd),

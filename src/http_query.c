@@ -90,6 +90,59 @@ negotiate_gzip(const char *accept_encoding)
     return best_q == 0 ? 0 : best;
 }
 
+/*
+ * Scrape bodies run to megabytes. Their buffers are kept across scrapes (no fresh pages to
+ * fault in each time) and handed to libevent by reference (no second copy); a buffer still
+ * being sent to a slow client is not reused, and a scrape that finds none free uses a
+ * temporary one.
+ */
+#define SCRAPE_BUFS 4
+struct scrape_buf {
+    struct strbuf sb;
+    int busy;
+    int temporary;
+};
+static struct scrape_buf scrape_bufs[SCRAPE_BUFS];
+
+static struct scrape_buf *
+scrape_buf_get(void)
+{
+    struct scrape_buf *b;
+    size_t i;
+
+    for (i = 0; i < SCRAPE_BUFS; i++) {
+        if (!scrape_bufs[i].busy) {
+            b = &scrape_bufs[i];
+            strbuf_reset(&b->sb);
+            b->busy = 1;
+            return b;
+        }
+    }
+    b = xcalloc(1, sizeof(*b));
+    b->busy = 1;
+    b->temporary = 1;
+    return b;
+}
+
+/* Give a buffer back (libevent's reference cleanup, or after an unsent rendering). */
+static void
+scrape_buf_done(const void *data, size_t len, void *arg)
+{
+    struct scrape_buf *b = arg;
+
+    (void)data;
+    (void)len;
+    if (b->temporary) {
+        strbuf_free(&b->sb);
+        free(b);
+        return;
+    }
+    /* Keep the capacity, unless a much larger store left it oversized. */
+    if (b->sb.cap > 4 * (b->sb.len + 65536))
+        strbuf_free(&b->sb);
+    b->busy = 0;
+}
+
 void
 http_handle_metrics(struct http_ctx *c)
 {
@@ -97,7 +150,7 @@ http_handle_metrics(struct http_ctx *c)
     const char *ae = evhttp_find_header(in, "Accept-Encoding");
     struct expo_choice choice;
     struct gather g;
-    struct strbuf text = STRBUF_INIT, gz = STRBUF_INIT;
+    struct scrape_buf *text, *gz;
     const char *ct;
     char *err = NULL;
 
@@ -110,22 +163,34 @@ http_handle_metrics(struct http_ctx *c)
         free(err);
         return;
     }
+    /*
+     * The whole store passed the check. While pushes are checked it stays consistent, so
+     * later scrapes need not check it again (until an unchecked push arrives, which only
+     * happens with --push.disable-consistency-check).
+     */
+    if (c->gw->store_unchecked && !c->gw->cfg->disable_consistency_check)
+        c->gw->store_unchecked = 0;
     /* Format and name escaping from Accept (spec §7.3); compression on top of either. */
     negotiate_format(evhttp_find_header(in, "Accept"), &choice);
     ct = negotiate_content_type(&choice);
+    text = scrape_buf_get();
     if (choice.format == EXPO_PROTO_DELIM)
-        gather_render_proto(&g, choice.escaping, &text);
+        gather_render_proto(&g, choice.escaping, &text->sb);
     else
-        gather_render_text_esc(&g, choice.escaping, &text);
+        gather_render_text_esc(&g, choice.escaping, &text->sb);
     gather_free(&g);
-    if (negotiate_gzip(ae) && gzip_compress(text.data, text.len, &gz) == 0) {
-        evhttp_add_header(evhttp_request_get_output_headers(c->req), "Content-Encoding", "gzip");
-        http_reply(c, 200, ct, gz.data, gz.len);
-    } else {
-        http_reply(c, 200, ct, text.data, text.len);
+    if (negotiate_gzip(ae)) {
+        gz = scrape_buf_get();
+        if (gzip_compress(text->sb.data, text->sb.len, &gz->sb) == 0) {
+            scrape_buf_done(NULL, 0, text);
+            evhttp_add_header(evhttp_request_get_output_headers(c->req), "Content-Encoding",
+                              "gzip");
+            http_reply_ref(c, 200, ct, gz->sb.data, gz->sb.len, scrape_buf_done, gz);
+            return;
+        }
+        scrape_buf_done(NULL, 0, gz);
     }
-    strbuf_free(&text);
-    strbuf_free(&gz);
+    http_reply_ref(c, 200, ct, strbuf_str(&text->sb), text->sb.len, scrape_buf_done, text);
 }
 
 void
@@ -282,7 +347,8 @@ api_headers(struct http_ctx *c)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(c->req);
 
-    evhttp_add_header(h, "Access-Control-Allow-Headers", "Accept, Authorization, Content-Type, Origin");
+    evhttp_add_header(h, "Access-Control-Allow-Headers",
+                      "Accept, Authorization, Content-Type, Origin");
     evhttp_add_header(h, "Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS");
     evhttp_add_header(h, "Access-Control-Allow-Origin", "*");
     evhttp_add_header(h, "Access-Control-Expose-Headers", "Date");

@@ -1,4 +1,5 @@
 /* main.c - pushgateway: start-up, signals, event loop, shutdown */
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "config.h"
 #include "config_file.h"
 #include "daemon.h"
+#include "expiry.h"
 #include "http.h"
 #include "log.h"
 #include "selfmetrics.h"
@@ -171,6 +173,7 @@ main(int argc, char **argv)
     struct event *sigs[3];
     static const int signums[3] = {SIGTERM, SIGINT, SIGHUP};
     struct config_warnings warnings = {NULL, 0};
+    struct expiry *expiry = NULL;
     const char *cfg_file;
     char *err = NULL;
     size_t i;
@@ -188,7 +191,7 @@ main(int argc, char **argv)
         config_free(&cfg);
         return 0;
     }
-    if (rc != 0 || config_validate(&cfg, &err) != 0)
+    if (rc != 0 || config_validate(&cfg, &err) != 0 || http_web_config_check(&cfg, &err) != 0)
         return config_failed(&cfg, &warnings, err, check || cfg.config_check);
     if (cfg.config_check) {
         for (i = 0; i < warnings.n; i++)
@@ -248,6 +251,8 @@ main(int argc, char **argv)
         return 1;
     }
     store_init(&st);
+    /* Before recovery: groups that follow the default get their deadlines as they load. */
+    store_set_default_ttl(&st, cfg.push_group_ttl);
     selfmetrics_init();
 
     /* Recover the stored state before any port is bound. */
@@ -273,11 +278,31 @@ main(int argc, char **argv)
         if (ss.store_unchecked)
             gw.store_unchecked = 1;
     }
+#ifdef __GLIBC__
+    /* Replaying a long journal churns the heap; give its free pages back to the system. */
+    malloc_trim(0);
+#endif
     selfmetrics_set_storage(gw.storage);
     if (storage_start(gw.storage, gw.base, &st) != 0) {
         start_failed("cannot set up storage", "cannot attach it to the event loop");
         selfmetrics_set_storage(NULL);
         return storage_abort(&gw, &cfg, 1);
+    }
+    /* Expiry of stale groups (docs/ttl.md); idle unless some group has a TTL. */
+    expiry = expiry_new(&st, gw.storage);
+    if (expiry_start(expiry, gw.base) != 0) {
+        start_failed("cannot set up group expiry", "cannot attach it to the event loop");
+        expiry_free(expiry);
+        selfmetrics_set_storage(NULL);
+        return storage_abort(&gw, &cfg, 1);
+    }
+    selfmetrics_set_expiry(expiry);
+    if (cfg.push_group_ttl > 0 || store_expiring_count(&st) > 0) {
+        char ttl[32], n[32];
+
+        go_duration_format(cfg.push_group_ttl, ttl);
+        snprintf(n, sizeof(n), "%zu", store_expiring_count(&st));
+        log_info("stale groups expire", "default_ttl", ttl, "groups_with_ttl", n);
     }
 
     server = http_server_new(&gw, &err);
@@ -323,6 +348,8 @@ main(int argc, char **argv)
 
     for (i = 0; i < 3; i++)
         event_free(sigs[i]);
+    selfmetrics_set_expiry(NULL);
+    expiry_free(expiry);
     /* Answer replies still waiting for a group commit, then the final snapshot. */
     storage_stop(gw.storage);
     storage_checkpoint(&gw, "shutdown");

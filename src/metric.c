@@ -15,7 +15,7 @@ struct istr {
     char data[];
 };
 
-static struct hmap interned;   /* data -> struct istr */
+static struct hmap interned; /* data -> struct istr */
 static size_t interned_bytes;
 
 /* The shared copy of s (reference taken). */
@@ -283,6 +283,34 @@ metric_label(const struct metric *m, const char *name)
     return NULL;
 }
 
+/* Stable merge sort of labels by name for big label sets (a hostile push can send 100k). */
+static void
+labels_merge_sort(struct label *v, size_t n)
+{
+    struct label *tmp = xreallocarray(NULL, n, sizeof(*tmp)), *src = v, *dst = tmp, *swap;
+    size_t width, i;
+
+    for (width = 1; width < n; width *= 2) {
+        for (i = 0; i < n; i += 2 * width) {
+            size_t a = i, mid = i + width < n ? i + width : n;
+            size_t b = mid, end = i + 2 * width < n ? i + 2 * width : n, o = i;
+
+            while (a < mid && b < end)
+                dst[o++] = strcmp(src[b].name, src[a].name) < 0 ? src[b++] : src[a++];
+            while (a < mid)
+                dst[o++] = src[a++];
+            while (b < end)
+                dst[o++] = src[b++];
+        }
+        swap = src;
+        src = dst;
+        dst = swap;
+    }
+    if (src != v)
+        memcpy(v, src, n * sizeof(*v));
+    free(tmp);
+}
+
 void
 metric_sort_labels(struct metric *m)
 {
@@ -290,6 +318,10 @@ metric_sort_labels(struct metric *m)
     struct label tmp;
 
     m->ident_hash = 0;
+    if (m->nlabels > 32) {
+        labels_merge_sort(m->labels, m->nlabels);
+        return;
+    }
     /* Insertion sort: label sets are small and the sort must be stable. */
     for (i = 1; i < m->nlabels; i++) {
         tmp = m->labels[i];

@@ -103,6 +103,16 @@ ordset_remove(struct ordset *s, struct ordset_node *node)
     s->n--;
 }
 
+struct ordset_node *
+ordset_first(const struct ordset *s)
+{
+    struct ordset_node *n = s->root;
+
+    while (n != NULL && n->left != NULL)
+        n = n->left;
+    return n;
+}
+
 void
 ordset_iter_init(struct ordset_iter *it, const struct ordset *s)
 {

@@ -1,4 +1,5 @@
-/* selfmetrics.c - the gateway's own metrics: build info, HTTP counters, push summaries, process_* */
+/* selfmetrics.c - the gateway's own metrics: build info, HTTP counters, push summaries, process_*
+ */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "expiry.h"
 #include "selfmetrics.h"
 #include "storage.h"
 #include "version.h"
@@ -32,12 +34,25 @@ static const struct own_family own_table[] = {
     {"pushgateway_build_info", METRIC_GAUGE,
      "A metric with a constant '1' value labeled by version, revision, branch, goversion from "
      "which pushgateway was built, and the goos and goarch for the build."},
+    /* Ours: expiry of stale groups (expiry.h, docs/ttl.md). */
+    {"pushgateway_groups_expired_total", METRIC_COUNTER,
+     "Groups deleted because their last successful push was older than their TTL."},
+    {"pushgateway_groups_with_ttl", METRIC_GAUGE,
+     "Groups that have a TTL and will be deleted unless pushed to again."},
     {"pushgateway_http_push_duration_seconds", METRIC_SUMMARY,
      "HTTP request duration for pushes to the Pushgateway."},
     {"pushgateway_http_push_size_bytes", METRIC_SUMMARY,
      "HTTP request size for pushes to the Pushgateway."},
     {"pushgateway_http_requests_total", METRIC_COUNTER,
      "Total HTTP requests processed by the Pushgateway, excluding scrapes."},
+    /* Ours: limits (selfmetrics_set_limits). */
+    {"pushgateway_limit_current", METRIC_GAUGE,
+     "Current usage of a limit: open connections, groups, series, series of the largest "
+     "group."},
+    {"pushgateway_limit_hits_total", METRIC_COUNTER,
+     "Requests or connections refused, or connections closed, because a limit was reached."},
+    {"pushgateway_limit_max", METRIC_GAUGE,
+     "Configured limit (0 = unlimited); sizes in bytes, timeouts in seconds."},
     /* Ours: the storage backend (storage.h). */
     {"pushgateway_storage_healthy", METRIC_GAUGE,
      "Whether the storage backend accepts writes (1) or not (0)."},
@@ -59,11 +74,11 @@ static const struct own_family own_table[] = {
 #define OWN_N (sizeof(own_table) / sizeof(own_table[0]))
 
 static const char *const handler_names[HANDLER_MAX] = {
-    "push",   "delete",         "wipe",           "healthy",         "ready", "status",
-    "static", "api/v1/status", "api/v1/metrics", "api/v1/options"};
+    "push",   "delete", "wipe",          "healthy",        "ready",
+    "status", "static", "api/v1/status", "api/v1/metrics", "api/v1/options"};
 
 /* Methods promhttp knows; anything else is counted as "unknown". */
-static const char *const known_methods[] = {"get",     "put",    "head",  "post", "delete",
+static const char *const known_methods[] = {"get",     "put",     "head",   "post",  "delete",
                                             "connect", "options", "notify", "trace", "patch"};
 
 static const double objectives[] = {0.1, 0.5, 0.9};
@@ -104,8 +119,17 @@ static struct {
     struct window_summary duration[2]; /* [0] put, [1] post */
     struct window_summary size[2];
     unsigned int rng;
-    struct storage *storage; /* borrowed; NULL = no pushgateway_storage_* families */
+    struct storage *storage;      /* borrowed; NULL = no pushgateway_storage_* families */
+    const struct expiry *expiry;  /* borrowed; NULL = no pushgateway_groups_* families */
+    selfmetrics_limits_fn limits; /* NULL = no pushgateway_limit_* families */
+    void *limits_arg;
+    double hits[LIMIT_HIT_MAX];
 } sm;
+
+/* Labels of pushgateway_limit_hits_total, indexed by enum selfmetrics_hit. */
+static const char *const hit_names[LIMIT_HIT_MAX] = {
+    "body_bytes", "connections",  "fds",    "groups",
+    "rate_limit", "read_timeout", "series", "series_per_group"};
 
 static int
 own_cmp(const void *key, const void *elem)
@@ -141,6 +165,26 @@ void
 selfmetrics_set_storage(struct storage *s)
 {
     sm.storage = s;
+}
+
+void
+selfmetrics_set_expiry(const struct expiry *e)
+{
+    sm.expiry = e;
+}
+
+void
+selfmetrics_set_limits(selfmetrics_limits_fn fn, void *arg)
+{
+    sm.limits = fn;
+    sm.limits_arg = arg;
+}
+
+void
+selfmetrics_count_limit_hit(enum selfmetrics_hit h)
+{
+    if ((int)h >= 0 && h < LIMIT_HIT_MAX)
+        sm.hits[h]++;
 }
 
 void
@@ -403,6 +447,52 @@ collect_storage(struct family_list *out)
     }
 }
 
+/* pushgateway_groups_expired_total and pushgateway_groups_with_ttl. */
+static void
+collect_expiry(struct family_list *out)
+{
+    if (sm.expiry == NULL)
+        return;
+    add_gauge(out, "pushgateway_groups_expired_total", (double)expiry_expired_total(sm.expiry));
+    add_gauge(out, "pushgateway_groups_with_ttl", (double)expiry_groups_with_ttl(sm.expiry));
+}
+
+/* pushgateway_limit_current, _max and _hits_total from the registered provider. */
+static void
+collect_limits(struct family_list *out)
+{
+    struct selfmetrics_limit l[16];
+    struct metric_family *cur, *max, *hits;
+    size_t n, i;
+
+    if (sm.limits == NULL)
+        return;
+    n = sm.limits(sm.limits_arg, l, sizeof(l) / sizeof(l[0]));
+    cur = family_for("pushgateway_limit_current");
+    max = family_for("pushgateway_limit_max");
+    hits = family_for("pushgateway_limit_hits_total");
+    for (i = 0; i < n; i++) {
+        struct metric *m = metric_family_add_metric(max, METRIC_GAUGE);
+
+        metric_add_label(m, "limit", l[i].name);
+        m->value = l[i].max;
+        if (l[i].has_current) {
+            m = metric_family_add_metric(cur, METRIC_GAUGE);
+            metric_add_label(m, "limit", l[i].name);
+            m->value = l[i].current;
+        }
+    }
+    for (i = 0; i < LIMIT_HIT_MAX; i++) {
+        struct metric *m = metric_family_add_metric(hits, METRIC_COUNTER);
+
+        metric_add_label(m, "limit", hit_names[i]);
+        m->value = sm.hits[i];
+    }
+    family_list_add(out, cur);
+    family_list_add(out, max);
+    family_list_add(out, hits);
+}
+
 static const char *
 build_goarch(void)
 {
@@ -430,6 +520,8 @@ selfmetrics_collect(struct family_list *out)
 
     collect_process(out);
     collect_storage(out);
+    collect_limits(out);
+    collect_expiry(out);
 
     mf = family_for("pushgateway_build_info");
     m = metric_family_add_metric(mf, METRIC_GAUGE);

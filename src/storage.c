@@ -354,7 +354,7 @@ storage_apply(struct store *st, struct codec_mutation *m)
 {
     switch (m->op) {
     case STORAGE_PUSH:
-        store_push(st, &m->key, &m->families, m->replace, &m->ts);
+        store_push_ttl(st, &m->key, &m->families, m->replace, &m->ts, m->ttl);
         break;
     case STORAGE_FAILURE:
         store_push_failed(st, &m->key, &m->ts);

@@ -247,7 +247,6 @@ remove_stale_temporaries(struct file_backend *f)
     free(prefix);
 }
 
-
 /* Free the backend state's memory (descriptors are the caller's to close). */
 static void
 backend_free(struct file_backend *f)
@@ -368,6 +367,7 @@ restore_group(struct store *st, const unsigned char *payload, size_t len, size_t
     struct timespec *ts = NULL;
     size_t n = 0, i;
     uint32_t nf;
+    int64_t ttl = STORE_TTL_DEFAULT;
 
     codec_reader_init(&r, payload, len, base);
     family_list_init(&fams);
@@ -391,11 +391,24 @@ restore_group(struct store *st, const unsigned char *payload, size_t len, size_t
             goto fail_key;
         family_list_add(&fams, mf);
     }
+    /* Version 2: the group's TTL (STORE_TTL_DEFAULT, 0 or ns); version 1 groups end here. */
+    if (r.off != r.len) {
+        size_t at = r.off;
+
+        if (codec_get_i64(&r, &ttl) < 0)
+            goto fail_key;
+        if (ttl < STORE_TTL_DEFAULT) {
+            r.off = at;
+            codec_fail(&r, "bad group TTL");
+            goto fail_key;
+        }
+    }
     if (r.off != r.len) {
         codec_fail(&r, "trailing bytes in group");
         goto fail_key;
     }
     store_restore_group(st, &key, &fams, ts);
+    store_set_ttl(st, store_group(st, &key), ttl);
     grouping_key_free(&key);
     family_list_free(&fams);
     free(ts);
@@ -415,6 +428,7 @@ struct snap_info {
     uint64_t last_seq; /* last journal sequence number the snapshot covers */
     uint64_t groups;   /* groups restored */
     int unchecked;
+    uint32_t version; /* format version of the header, 0 if unknown */
 };
 
 /*
@@ -461,6 +475,7 @@ load_snapshot(struct file_backend *f, struct store *st, struct snap_info *si, st
         } else {
             si->have_seq = 1;
             si->unchecked = (flags & 1u) != 0;
+            si->version = version;
         }
         codec_reader_clear(&r);
         off = fsize;
@@ -532,6 +547,7 @@ load_snapshot(struct file_backend *f, struct store *st, struct snap_info *si, st
 /* What replaying the journal did. */
 struct journal_info {
     uint64_t base_seq; /* from the journal header */
+    uint32_t version;  /* format version of the header, 0 if unknown */
     uint64_t max_seq;  /* highest sequence number seen in a valid record */
     uint64_t replayed; /* records applied */
     uint64_t skipped;  /* records the snapshot already covered */
@@ -618,6 +634,8 @@ replay_journal(struct file_backend *f, struct store *st, const struct snap_info 
             if (r.err != NULL || version == 0)
                 damage_note(dmg, r.err != NULL ? r.base + r.off : 0,
                             r.err != NULL ? r.err : "format version 0");
+            else
+                ji->version = version;
             codec_reader_clear(&r);
             off = fsize;
             ji->valid_end = off;
@@ -820,6 +838,11 @@ file_open(struct storage *s, struct store *st, char **err)
     if (ji.base_seq > f->seq)
         f->seq = ji.base_seq;
     f->snap_seq = si.have_seq ? si.last_seq : 0;
+    /* Files of an older format version are rewritten in the current one right away, so that
+     * the journal never mixes versions and an older build refuses the files cleanly. */
+    if ((si.version != 0 && si.version < CODEC_VERSION) ||
+        (ji.version != 0 && ji.version < CODEC_VERSION))
+        need_snapshot = 1;
     if (jd.bad) {
         if (report_damage("journal", f->journal_path, &jd, err) != 0)
             goto out;
@@ -965,6 +988,7 @@ put_group(struct strbuf *b, const struct group *g)
         codec_put_timespec(b, &g->fams[i]->ts);
         codec_put_family(b, g->fams[i]->mf);
     }
+    codec_put_i64(b, g->ttl); /* version 2 */
     codec_frame_end(b, start, CODEC_MAGIC_SNAP_GROUP);
 }
 

@@ -1,4 +1,5 @@
 /* store.c - in-memory store: groups, families, and the family and series indexes */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include "xmalloc.h"
 
 static void group_free(struct store *st, struct group *g);
+static int expiry_node_cmp(const struct ordset_node *a, const struct ordset_node *b);
 
 void
 store_init(struct store *st)
@@ -16,6 +18,7 @@ store_init(struct store *st)
     hmap_init(&st->groups);
     hmap_init(&st->families);
     hmap_init(&st->series);
+    ordset_init(&st->expiring, expiry_node_cmp);
 }
 
 void
@@ -87,8 +90,13 @@ store_famidx(const struct store *st, const char *name)
 static int
 series_node_cmp(const struct ordset_node *a, const struct ordset_node *b)
 {
-    return expo_metric_cmp(((const struct series_node *)a)->m,
-                           ((const struct series_node *)b)->m);
+    return expo_metric_cmp(((const struct series_node *)a)->m, ((const struct series_node *)b)->m);
+}
+
+int
+store_is_timestamp_family(const char *name)
+{
+    return strcmp(name, PUSH_TIME_NAME) == 0 || strcmp(name, PUSH_FAILURE_TIME_NAME) == 0;
 }
 
 /* Register a stored family in the family and series indexes. */
@@ -109,6 +117,10 @@ family_link(struct store *st, struct stored_family *sf)
     }
     fi->ntype[mf->type]++;
     fi->nmembers++;
+    if (!store_is_timestamp_family(mf->name)) {
+        sf->group->nseries += mf->nmetrics;
+        st->nseries += mf->nmetrics;
+    }
     sf->idx = fi;
     sf->idx_prev = NULL;
     sf->idx_next = fi->members;
@@ -142,6 +154,10 @@ family_unlink_free(struct store *st, struct stored_family *sf)
     free(sf->text_off);
     fi->ntype[mf->type]--;
     fi->nmembers--;
+    if (!store_is_timestamp_family(mf->name)) {
+        sf->group->nseries -= mf->nmetrics;
+        st->nseries -= mf->nmetrics;
+    }
     if (sf->idx_prev != NULL)
         sf->idx_prev->idx_next = sf->idx_next;
     else
@@ -199,6 +215,23 @@ group_invalidate(struct group *g)
     g->cache.json_len = 0;
 }
 
+/* A stored family for mf (taken) in group g, linked into the indexes (not into g->fams). */
+static struct stored_family *
+stored_family_new(struct store *st, struct group *g, struct metric_family *mf,
+                  const struct timespec *ts)
+{
+    struct stored_family *sf;
+
+    /* Stored families share their strings: most label names and values repeat. */
+    metric_family_intern(mf);
+    sf = xcalloc(1, sizeof(*sf));
+    sf->mf = mf;
+    sf->ts = *ts;
+    sf->group = g;
+    family_link(st, sf);
+    return sf;
+}
+
 /* Store mf in group g at time ts, replacing a family of the same name. Takes mf. */
 static void
 group_set_family(struct store *st, struct group *g, struct metric_family *mf,
@@ -216,14 +249,83 @@ group_set_family(struct store *st, struct group *g, struct metric_family *mf,
         memmove(&g->fams[i + 1], &g->fams[i], (g->nfams - i) * sizeof(*g->fams));
         g->nfams++;
     }
-    /* Stored families share their strings: most label names and values repeat. */
-    metric_family_intern(mf);
-    sf = xcalloc(1, sizeof(*sf));
-    sf->mf = mf;
-    sf->ts = *ts;
-    sf->group = g;
+    sf = stored_family_new(st, g, mf, ts);
     g->fams[i] = sf;
-    family_link(st, sf);
+}
+
+/* Order of two families by name (for families_sort). */
+static int
+mf_name_before(const struct metric_family *a, const struct metric_family *b)
+{
+    return strcmp(a->name, b->name) < 0;
+}
+
+/* Sort families by name, stably (merge sort): of equal names the last pushed stays last. */
+static void
+families_sort(struct metric_family **v, size_t n)
+{
+    struct metric_family **tmp = xreallocarray(NULL, n > 0 ? n : 1, sizeof(*tmp));
+    struct metric_family **src = v, **dst = tmp, **swap;
+    size_t width, i;
+
+    for (width = 1; width < n; width *= 2) {
+        for (i = 0; i < n; i += 2 * width) {
+            size_t a = i, mid = i + width < n ? i + width : n;
+            size_t b = mid, end = i + 2 * width < n ? i + 2 * width : n, o = i;
+
+            while (a < mid && b < end)
+                dst[o++] = mf_name_before(src[b], src[a]) ? src[b++] : src[a++];
+            while (a < mid)
+                dst[o++] = src[a++];
+            while (b < end)
+                dst[o++] = src[b++];
+        }
+        swap = src;
+        src = dst;
+        dst = swap;
+    }
+    if (src != v)
+        memcpy(v, src, n * sizeof(*v));
+    free(tmp);
+}
+
+/*
+ * Store the families v[0..n) (sorted by name, names distinct) into g at time ts. Families
+ * of an existing name are replaced in place; the new ones are merged into g->fams in one
+ * pass. A push of k families into a group of m costs O(k log m + m), where inserting them
+ * one by one would cost O(k * m) (a hostile push of a million families).
+ */
+static void
+group_set_families(struct store *st, struct group *g, struct metric_family **v, size_t n,
+                   const struct timespec *ts)
+{
+    struct stored_family **fresh = xreallocarray(NULL, n > 0 ? n : 1, sizeof(*fresh));
+    size_t i, nfresh = 0, added, a, w;
+
+    group_invalidate(g);
+    for (i = 0; i < n; i++) {
+        int found;
+        size_t at = group_find(g, v[i]->name, &found);
+
+        if (found) {
+            family_unlink_free(st, g->fams[at]);
+            g->fams[at] = stored_family_new(st, g, v[i], ts);
+        } else {
+            fresh[nfresh++] = stored_family_new(st, g, v[i], ts);
+        }
+    }
+    added = nfresh;
+    a = g->nfams;
+    w = g->nfams + nfresh;
+    g->fams = xreallocarray(g->fams, w > 0 ? w : 1, sizeof(*g->fams));
+    while (nfresh > 0) {
+        if (a > 0 && strcmp(g->fams[a - 1]->mf->name, fresh[nfresh - 1]->mf->name) > 0)
+            g->fams[--w] = g->fams[--a];
+        else
+            g->fams[--w] = fresh[--nfresh];
+    }
+    g->nfams += added;
+    free(fresh);
 }
 
 /* Remove the family at index i of group g. */
@@ -264,11 +366,146 @@ group_get_or_create(struct store *st, const struct grouping_key *key, int *creat
     grouping_key_copy(&g->key, key);
     g->keystr = ks;
     g->keylen = len;
+    g->ttl = STORE_TTL_DEFAULT;
     hmap_put(&st->groups, g->keystr, g->keylen, g);
     free(st->sorted_groups);
     st->sorted_groups = NULL;
     *created = 1;
     return g;
+}
+
+/* ---- expiry (docs/ttl.md) ---- */
+
+/* The group an expiry index node belongs to. */
+static struct group *
+exp_group(const struct ordset_node *n)
+{
+    return (struct group *)((char *)n - offsetof(struct group, exp_node));
+}
+
+/* Canonical key order of two groups. */
+static int
+group_key_cmp(const struct group *ga, const struct group *gb)
+{
+    size_t n = ga->keylen < gb->keylen ? ga->keylen : gb->keylen;
+    int c = memcmp(ga->keystr, gb->keystr, n);
+
+    if (c != 0)
+        return c;
+    return ga->keylen < gb->keylen ? -1 : ga->keylen > gb->keylen;
+}
+
+/* Deadline order; groups due at the same time in key order. */
+static int
+expiry_node_cmp(const struct ordset_node *a, const struct ordset_node *b)
+{
+    const struct group *ga = exp_group(a), *gb = exp_group(b);
+
+    if (ga->expires.tv_sec != gb->expires.tv_sec)
+        return ga->expires.tv_sec < gb->expires.tv_sec ? -1 : 1;
+    if (ga->expires.tv_nsec != gb->expires.tv_nsec)
+        return ga->expires.tv_nsec < gb->expires.tv_nsec ? -1 : 1;
+    return group_key_cmp(ga, gb);
+}
+
+/* t + ns (ns >= 0), saturating at the largest time_t. */
+static struct timespec
+timespec_add_ns(const struct timespec *t, int64_t ns)
+{
+    const int64_t tmax = sizeof(time_t) >= 8 ? INT64_MAX : (int64_t)INT32_MAX;
+    int64_t add = ns / 1000000000LL, sec = (int64_t)t->tv_sec;
+    long nsec = t->tv_nsec + (long)(ns % 1000000000LL);
+    struct timespec r;
+
+    if (nsec >= 1000000000L) {
+        nsec -= 1000000000L;
+        add++;
+    }
+    if (sec > tmax - add) {
+        sec = tmax;
+        nsec = 999999999L;
+    } else {
+        sec += add;
+    }
+    r.tv_sec = (time_t)sec;
+    r.tv_nsec = nsec;
+    return r;
+}
+
+int64_t
+group_effective_ttl(const struct store *st, const struct group *g)
+{
+    int64_t ttl = g->ttl == STORE_TTL_DEFAULT ? st->default_ttl : g->ttl;
+
+    return ttl > 0 ? ttl : 0;
+}
+
+/*
+ * Recompute g's deadline from its push_time_seconds receive time and effective TTL, and
+ * (re)place it in the index. The cached JSON shows the deadline: it is dropped on a change.
+ */
+static void
+group_schedule(struct store *st, struct group *g)
+{
+    const struct stored_family *pt = group_family(g, PUSH_TIME_NAME);
+    int64_t ttl = group_effective_ttl(st, g);
+    struct timespec exp = {0, 0};
+    int expiring = ttl > 0 && pt != NULL;
+
+    if (expiring)
+        exp = timespec_add_ns(&pt->ts, ttl);
+    if (expiring == g->expiring &&
+        (!expiring || (exp.tv_sec == g->expires.tv_sec && exp.tv_nsec == g->expires.tv_nsec)))
+        return;
+    group_invalidate(g);
+    if (g->expiring)
+        ordset_remove(&st->expiring, &g->exp_node);
+    g->expiring = expiring;
+    g->expires = exp;
+    if (expiring)
+        ordset_insert(&st->expiring, &g->exp_node);
+}
+
+void
+store_set_default_ttl(struct store *st, int64_t ttl)
+{
+    struct hmap_entry *e;
+    size_t it = 0;
+
+    st->default_ttl = ttl > 0 ? ttl : 0;
+    while ((e = hmap_next(&st->groups, &it)) != NULL) {
+        struct group *g = e->value;
+
+        if (g->ttl == STORE_TTL_DEFAULT)
+            group_schedule(st, g);
+    }
+}
+
+void
+store_set_ttl(struct store *st, struct group *g, int64_t ttl)
+{
+    if (ttl < 0)
+        ttl = STORE_TTL_DEFAULT;
+    if (g->ttl != ttl) {
+        group_invalidate(g);
+        g->ttl = ttl;
+    }
+    group_schedule(st, g);
+    st->generation++;
+}
+
+struct group *
+store_next_expiring(const struct store *st)
+{
+    struct ordset_node *n = ordset_first(&st->expiring);
+
+    return n != NULL ? exp_group(n) : NULL;
+}
+
+size_t
+store_expiring_count(const struct store *st)
+{
+    return st->expiring.n;
 }
 
 void
@@ -280,20 +517,44 @@ store_sanitise(struct family_list *fams, const struct grouping_key *key)
         struct metric_family *mf = fams->v[f];
         for (i = 0; i < mf->nmetrics; i++) {
             struct metric *m = &mf->metrics[i];
+            /* Big label sets (hostile pushes, URLs with thousands of labels) get a map of
+             * the names: the search must not cost labels times grouping labels. */
+            struct hmap names;
+            int use_map = m->nlabels + key->n > 32;
+            size_t j;
+
+            if (use_map) {
+                hmap_init(&names);
+                for (j = m->nlabels; j-- > 0;) /* the first of a name wins */
+                    hmap_put(&names, m->labels[j].name, strlen(m->labels[j].name),
+                             (void *)(uintptr_t)(j + 1));
+            }
             for (k = 0; k < key->n; k++) {
-                size_t j;
+                const char *kn = key->labels[k].name;
+
                 /* Overwrite the first pushed label of that name, as upstream does. */
-                for (j = 0; j < m->nlabels; j++)
-                    if (strcmp(m->labels[j].name, key->labels[k].name) == 0)
-                        break;
+                if (use_map) {
+                    void *v = hmap_get(&names, kn, strlen(kn));
+
+                    j = v != NULL ? (size_t)(uintptr_t)v - 1 : m->nlabels;
+                } else {
+                    for (j = 0; j < m->nlabels; j++)
+                        if (strcmp(m->labels[j].name, kn) == 0)
+                            break;
+                }
                 if (j < m->nlabels) {
                     free(m->labels[j].value);
                     m->labels[j].value = xstrdup(key->labels[k].value);
                     m->ident_hash = 0;
                 } else {
-                    metric_add_label(m, key->labels[k].name, key->labels[k].value);
+                    metric_add_label(m, kn, key->labels[k].value);
+                    if (use_map)
+                        hmap_put(&names, m->labels[m->nlabels - 1].name, strlen(kn),
+                                 (void *)(uintptr_t)m->nlabels);
                 }
             }
+            if (use_map)
+                hmap_free(&names);
             if (metric_label(m, "instance") == NULL)
                 metric_add_label(m, "instance", "");
             metric_sort_labels(m);
@@ -324,12 +585,19 @@ store_timestamp_family(const char *name, const struct grouping_key *key, const s
 }
 
 void
-store_push(struct store *st, const struct grouping_key *key, struct family_list *fams,
-           int replace, const struct timespec *ts)
+store_push(struct store *st, const struct grouping_key *key, struct family_list *fams, int replace,
+           const struct timespec *ts)
+{
+    store_push_ttl(st, key, fams, replace, ts, STORE_TTL_DEFAULT);
+}
+
+void
+store_push_ttl(struct store *st, const struct grouping_key *key, struct family_list *fams,
+               int replace, const struct timespec *ts, int64_t ttl)
 {
     int created;
     struct group *g = group_get_or_create(st, key, &created);
-    size_t i;
+    size_t i, npushed, nstore;
 
     if (!created && replace) {
         for (i = g->nfams; i-- > 0;) {
@@ -338,7 +606,7 @@ store_push(struct store *st, const struct grouping_key *key, struct family_list 
                 group_remove_family_at(st, g, i);
         }
     }
-    for (i = 0; i < fams->n; i++) {
+    for (i = npushed = 0; i < fams->n; i++) {
         struct metric_family *mf = fams->v[i];
         /* push_time_seconds is always the gateway's; a pushed push_failure_time_seconds
          * only survives into an existing group (upstream quirk, spec §6.2). */
@@ -347,13 +615,23 @@ store_push(struct store *st, const struct grouping_key *key, struct family_list 
             metric_family_free(mf);
             continue;
         }
-        group_set_family(st, g, mf, ts);
+        fams->v[npushed++] = mf;
     }
+    /* By name; of a name pushed twice the last one is stored, as one by one would. */
+    families_sort(fams->v, npushed);
+    for (i = nstore = 0; i < npushed; i++) {
+        if (i + 1 < npushed && strcmp(fams->v[i]->name, fams->v[i + 1]->name) == 0)
+            metric_family_free(fams->v[i]);
+        else
+            fams->v[nstore++] = fams->v[i];
+    }
+    group_set_families(st, g, fams->v, nstore, ts);
     fams->n = 0;
     group_set_family(st, g, store_timestamp_family(PUSH_TIME_NAME, key, ts), ts);
     if (group_family(g, PUSH_FAILURE_TIME_NAME) == NULL)
-        group_set_family(
-            st, g, store_timestamp_family(PUSH_FAILURE_TIME_NAME, key, NULL), ts);
+        group_set_family(st, g, store_timestamp_family(PUSH_FAILURE_TIME_NAME, key, NULL), ts);
+    g->ttl = ttl < 0 ? STORE_TTL_DEFAULT : ttl;
+    group_schedule(st, g);
     st->generation++;
 }
 
@@ -363,10 +641,10 @@ store_push_failed(struct store *st, const struct grouping_key *key, const struct
     int created;
     struct group *g = group_get_or_create(st, key, &created);
 
-    group_set_family(st, g, store_timestamp_family(PUSH_FAILURE_TIME_NAME, key, ts),
-                     ts);
+    group_set_family(st, g, store_timestamp_family(PUSH_FAILURE_TIME_NAME, key, ts), ts);
     if (group_family(g, PUSH_TIME_NAME) == NULL)
         group_set_family(st, g, store_timestamp_family(PUSH_TIME_NAME, key, NULL), ts);
+    group_schedule(st, g);
     st->generation++;
 }
 
@@ -381,6 +659,7 @@ store_restore_group(struct store *st, const struct grouping_key *key, struct fam
     for (i = 0; i < fams->n; i++)
         group_set_family(st, g, fams->v[i], &ts[i]);
     fams->n = 0;
+    group_schedule(st, g);
     st->generation++;
 }
 
@@ -390,6 +669,8 @@ group_free(struct store *st, struct group *g)
 {
     while (g->nfams > 0)
         group_remove_family_at(st, g, g->nfams - 1);
+    if (g->expiring)
+        ordset_remove(&st->expiring, &g->exp_node);
     hmap_del(&st->groups, g->keystr, g->keylen);
     group_invalidate(g);
     free(g->fams);
@@ -431,14 +712,7 @@ store_wipe(struct store *st)
 static int
 group_ptr_cmp(const void *a, const void *b)
 {
-    const struct group *ga = *(struct group *const *)a;
-    const struct group *gb = *(struct group *const *)b;
-    size_t n = ga->keylen < gb->keylen ? ga->keylen : gb->keylen;
-    int c = memcmp(ga->keystr, gb->keystr, n);
-
-    if (c != 0)
-        return c;
-    return ga->keylen < gb->keylen ? -1 : ga->keylen > gb->keylen;
+    return group_key_cmp(*(struct group *const *)a, *(struct group *const *)b);
 }
 
 struct group *const *

@@ -222,8 +222,8 @@ is_name_cont(int c, int quoted, int metric)
 static int
 is_plain_name_byte(unsigned char c, int metric)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '_' || (metric && c == ':');
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           (metric && c == ':');
 }
 
 /*

@@ -310,6 +310,31 @@ add_family(struct strbuf *sb, struct strbuf *text, const struct stored_family *s
     strbuf_addstr(sb, "</table></div>\n");
 }
 
+/* ", expires <time>" for the summary of a group that expires (ours, docs/ttl.md). */
+static void
+add_expiry_meta(struct strbuf *sb, const struct group *g, int first)
+{
+    if (!g->expiring)
+        return;
+    strbuf_addstr(sb, first ? "expires " : ", expires ");
+    add_time(sb, &g->expires, "r e");
+}
+
+/* The expiry note in an opened group: deadline, TTL and where the TTL comes from. */
+static void
+add_expiry_note(struct strbuf *sb, const struct store *st, const struct group *g)
+{
+    char ttl[32];
+
+    if (!g->expiring)
+        return;
+    go_duration_format(group_effective_ttl(st, g), ttl);
+    strbuf_addstr(sb, "<p class=\"note ttl\">Expires at ");
+    add_time(sb, &g->expires, "e");
+    strbuf_addf(sb, " unless pushed to again: TTL %s (%s).</p>", ttl,
+                g->ttl == STORE_TTL_DEFAULT ? "--push.group-ttl" : "?ttl= of the last push");
+}
+
 /* How a group card is rendered. */
 enum group_mode {
     GROUP_INLINE, /* collapsed, families included */
@@ -319,8 +344,8 @@ enum group_mode {
 
 /* One group: a card whose summary shows the key, failure marker and push times. */
 static void
-add_group(struct strbuf *sb, struct strbuf *text, const struct group *g, int utf8_names,
-          enum group_mode mode)
+add_group(struct strbuf *sb, struct strbuf *text, const struct store *st, const struct group *g,
+          int utf8_names, enum group_mode mode)
 {
     const char *job = grouping_key_get(&g->key, "job");
     int failed = !group_last_push_successful(g);
@@ -352,10 +377,16 @@ add_group(struct strbuf *sb, struct strbuf *text, const struct group *g, int utf
             add_time(sb, &ok_ts, "r");
         else
             strbuf_addstr(sb, "never");
+        add_expiry_meta(sb, g, 0);
         strbuf_addstr(sb, "</span>");
     } else if (has_ok) {
         strbuf_addstr(sb, " <span class=\"meta\">last push ");
         add_time(sb, &ok_ts, "r");
+        add_expiry_meta(sb, g, 0);
+        strbuf_addstr(sb, "</span>");
+    } else if (g->expiring) {
+        strbuf_addstr(sb, " <span class=\"meta\">");
+        add_expiry_meta(sb, g, 1);
         strbuf_addstr(sb, "</span>");
     }
     strbuf_addstr(sb, "</summary>\n");
@@ -383,6 +414,7 @@ add_group(struct strbuf *sb, struct strbuf *text, const struct group *g, int utf
         add_time(sb, &fail_ts, NULL);
         strbuf_addstr(sb, "</p>");
     }
+    add_expiry_note(sb, st, g);
     strbuf_addstr(sb, "<button type=\"button\" class=\"btn danger js\" data-act=\"del\">"
                       "Delete group</button></div>\n");
     for (i = 0; i < g->nfams; i++)
@@ -528,9 +560,9 @@ add_metrics_tab(struct strbuf *sb, struct store *st, const struct config *cfg, s
     strbuf_addstr(sb, !one_view && n > UI_INLINE_GROUPS ? "<div id=\"groups\" class=\"many\">\n"
                                                         : "<div id=\"groups\">\n");
     if (one_view && only != NULL)
-        add_group(sb, &text, only, cfg->enable_utf8_names, GROUP_OPEN);
+        add_group(sb, &text, st, only, cfg->enable_utf8_names, GROUP_OPEN);
     for (i = 0; !one_view && i < n; i++)
-        add_group(sb, &text, groups[i], cfg->enable_utf8_names,
+        add_group(sb, &text, st, groups[i], cfg->enable_utf8_names,
                   n > UI_INLINE_GROUPS ? GROUP_LAZY : GROUP_INLINE);
     strbuf_addstr(sb, "</div>\n</section>\n");
     strbuf_free(&text);

@@ -8,6 +8,9 @@
 #   PGW_PYTHON python interpreter (default python3; t_python_client.sh looks
 #             for one that can import prometheus_client).
 #   PGW_KEEP  if non-empty, keep the temporary directory (for debugging).
+#   PGW_SCHEME  http (default) or https: the scheme of PGW_URL.
+#   PGW_CURL_ARGS  extra curl arguments (split at blanks) for every request the helpers
+#             send, e.g. "-k -u user:password" for a gateway with --web.config.file.
 # Exit codes: 0 pass, 1 fail, 77 skip.
 #
 # The target behaviour is upstream Pushgateway 1.11.3
@@ -319,7 +322,7 @@ pgw_start() {
 	while [ $_try -lt 5 ]; do
 		_try=$((_try + 1))
 		PGW_PORT=$(free_port) || die "cannot pick a free port"
-		PGW_URL="http://127.0.0.1:$PGW_PORT"
+		PGW_URL="${PGW_SCHEME:-http}://127.0.0.1:$PGW_PORT"
 		PGW_LOG="$T_TMP/gateway.$PGW_PORT.log"
 		if [ -n "$_pf" ]; then
 			"$PGW_BIN" "--web.listen-address=127.0.0.1:$PGW_PORT" "$_pf" "$@" \
@@ -335,7 +338,7 @@ pgw_start() {
 			if ! kill -0 "$PGW_PID" 2>/dev/null; then
 				break
 			fi
-			_c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
+			_c=$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 ${PGW_CURL_ARGS:-} \
 				"$PGW_URL$PGW_READY_PATH" 2>/dev/null)
 			if [ "$_c" = 200 ]; then
 				return 0
@@ -396,11 +399,11 @@ http() {
 	: >"$HTTP_BODY_FILE"
 	: >"$HTTP_HDR_FILE"
 	if [ "$_m" = HEAD ]; then
-		HTTP_STATUS=$(curl -s -S --path-as-is --max-time 10 --head \
+		HTTP_STATUS=$(curl -s -S --path-as-is --max-time 10 ${PGW_CURL_ARGS:-} --head \
 			-D "$HTTP_HDR_FILE" -o "$HTTP_BODY_FILE" -w '%{http_code}' \
 			"$@" "$PGW_URL$_p" 2>"$T_TMP/curl.err")
 	else
-		HTTP_STATUS=$(curl -s -S --path-as-is --max-time 10 -X "$_m" \
+		HTTP_STATUS=$(curl -s -S --path-as-is --max-time 10 ${PGW_CURL_ARGS:-} -X "$_m" \
 			-D "$HTTP_HDR_FILE" -o "$HTTP_BODY_FILE" -w '%{http_code}' \
 			"$@" "$PGW_URL$_p" 2>"$T_TMP/curl.err")
 	fi
@@ -499,7 +502,7 @@ push_ok() {
 # metrics_raw: GET telemetry path (default /metrics; set PGW_METRICS_PATH)
 # into $T_TMP/scrape.  Returns the status in SCRAPE_STATUS.
 metrics_raw() {
-	SCRAPE_STATUS=$(curl -s -S --max-time 10 -o "$T_TMP/scrape" -w '%{http_code}' \
+	SCRAPE_STATUS=$(curl -s -S --max-time 10 ${PGW_CURL_ARGS:-} -o "$T_TMP/scrape" -w '%{http_code}' \
 		"$PGW_URL${PGW_METRICS_PATH:-/metrics}" 2>"$T_TMP/curl.err")
 	[ "$SCRAPE_STATUS" = 200 ] || fail "scrape of ${PGW_METRICS_PATH:-/metrics} returned $SCRAPE_STATUS: $(cat "$T_TMP/scrape")"
 	ok
@@ -555,7 +558,7 @@ series_value() {
 # FULL and (without push_failure_time_seconds and last_push_successful) to
 # DROP.  api_canon_files FULL DROP
 api_canon_files() {
-	if ! curl -s -S --max-time 10 -o "$T_TMP/api.json" "$PGW_URL${PGW_API_PREFIX:-}/api/v1/metrics" 2>/dev/null; then
+	if ! curl -s -S --max-time 10 ${PGW_CURL_ARGS:-} -o "$T_TMP/api.json" "$PGW_URL${PGW_API_PREFIX:-}/api/v1/metrics" 2>/dev/null; then
 		echo "API fetch failed" >"$1"
 		echo "API fetch failed" >"$2"
 		return 0

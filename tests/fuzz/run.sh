@@ -2,7 +2,9 @@
 # run.sh - build every libFuzzer harness (tests/fuzz/fuzz_*.c) with clang, ASan and UBSan,
 # and run each for SECONDS (default 30) on a scratch copy of its seed corpus
 # (tests/fuzz/corpus/<name>/). Fails on the first crash, leak or timeout; the crashing input
-# is left in the scratch directory and printed.
+# is left in the scratch directory and printed. A crash found becomes a regression test: add
+# the input to tests/fuzz/corpus/<name>/ (every run replays the corpus first) and a unit test
+# with the same bytes next to the module's other tests.
 set -e
 secs=${1:-30}
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -22,8 +24,10 @@ srcs="$srcs $work/google/protobuf/timestamp.pb-c.c"
 # The web UI's embedded assets (ui/static), generated as the CMake build does.
 cmake -DSRC_DIR="$top/ui/static" -DOUT="$work/ui_assets.c" -P "$top/cmake/embed_assets.cmake"
 srcs="$srcs $work/ui_assets.c"
-jansson_cflags=$(pkg-config --cflags jansson libevent zlib libprotobuf-c)
-libs=$(pkg-config --libs jansson libevent zlib libprotobuf-c)
+jansson_cflags=$(pkg-config --cflags jansson libevent zlib libprotobuf-c yaml-0.1 openssl \
+    libevent_openssl)
+libs="$(pkg-config --libs jansson libevent_openssl libevent zlib libprotobuf-c yaml-0.1 \
+    openssl) -lcrypt"
 status=0
 for h in "$top"/tests/fuzz/fuzz_*.c; do
     name=$(basename "$h" .c)

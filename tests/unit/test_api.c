@@ -62,9 +62,10 @@ test_group_shape(void **state)
 
     (void)state;
     store_init(&st);
-    push(&st, "b", "# TYPE s summary\ns{quantile=\"0.5\"} 1\ns{quantile=\"0.25\"} -0\ns_sum 3\n"
-                   "s_count 4\n# TYPE h histogram\nh_bucket{le=\"1.0\"} 1\nh_bucket{le=\"+Inf\"} 2\n"
-                   "h_sum 1e6\nh_count 2\n",
+    push(&st, "b",
+         "# TYPE s summary\ns{quantile=\"0.5\"} 1\ns{quantile=\"0.25\"} -0\ns_sum 3\n"
+         "s_count 4\n# TYPE h histogram\nh_bucket{le=\"1.0\"} 1\nh_bucket{le=\"+Inf\"} 2\n"
+         "h_sum 1e6\nh_count 2\n",
          1583781848);
     push(&st, "a", "# HELP g <a&b>\n# TYPE g gauge\ng 1234567\n", 1583781848);
     out = api_metrics_json(&st);

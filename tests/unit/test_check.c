@@ -112,8 +112,7 @@ test_duplicates(void **state)
     expect_ok("job1", "", "mf1{instance=\"instance2\"} 5\n", 0);
     /* {job=x} and {job=x,instance=""} would share their timestamp series. */
     expect_ok("x", "", "a 1\n", 1);
-    expect_err("x", "/instance/", "b 1\n", 1,
-               "collected metric \"push_time_seconds\" {");
+    expect_err("x", "/instance/", "b 1\n", 1, "collected metric \"push_time_seconds\" {");
 }
 
 static void
@@ -173,8 +172,7 @@ test_suffix_collisions(void **state)
     expect_ok("b", "", "# TYPE s summary\ns_sum 1\ns_count 1\n", 1);
     /* A summary with a separate _bucket family is allowed. */
     expect_ok("c", "", "s_bucket 1\n", 1);
-    expect_err("c", "", "s_count 1\n", 0,
-               "collides with previously collected summary named \"s\"");
+    expect_err("c", "", "s_count 1\n", 0, "collides with previously collected summary named \"s\"");
     /* The other direction: a histogram whose _count exists elsewhere. */
     expect_ok("d", "", "g_count 1\n", 1);
     expect_err("e", "", "# TYPE g histogram\ng_bucket{le=\"1\"} 1\ng_sum 1\ng_count 1\n", 1,

@@ -345,6 +345,51 @@ test_mutation_round_trip(void **state)
     strbuf_free(&b);
 }
 
+/* A push's TTL (version 2) round trips; without one the group follows the default. */
+static void
+test_mutation_ttl(void **state)
+{
+    static const int64_t ttls[] = {-2, 0, 5000000000LL, INT64_MAX};
+    struct grouping_key k;
+    struct family_list fl;
+    struct strbuf b = STRBUF_INIT;
+    char *err = NULL;
+    size_t i;
+
+    (void)state;
+    assert_int_equal(grouping_parse("job", 0, "", 0, &k, &err), 0);
+    make_families(&fl);
+    for (i = 0; i < sizeof(ttls) / sizeof(ttls[0]); i++) {
+        struct storage_mutation m;
+        struct codec_mutation back;
+        struct codec_reader r;
+
+        memset(&m, 0, sizeof(m));
+        m.op = STORAGE_PUSH;
+        m.key = &k;
+        m.families = &fl;
+        m.has_ttl = ttls[i] != -2;
+        m.ttl = ttls[i];
+        strbuf_reset(&b);
+        codec_put_mutation(&b, 1, &m);
+        codec_reader_init(&r, b.data, b.len, 0);
+        assert_int_equal(codec_get_mutation(&r, &back), 0);
+        assert_true(back.ttl == (ttls[i] == -2 ? STORE_TTL_DEFAULT : ttls[i]));
+        codec_mutation_free(&back);
+        if (ttls[i] == INT64_MAX) {
+            /* A negative TTL is refused. */
+            b.data[b.len - 1] = (char)0xff;
+            codec_reader_init(&r, b.data, b.len, 0);
+            assert_int_equal(codec_get_mutation(&r, &back), -1);
+            assert_non_null(strstr(r.err, "negative TTL"));
+            codec_reader_clear(&r);
+        }
+    }
+    family_list_free(&fl);
+    grouping_key_free(&k);
+    strbuf_free(&b);
+}
+
 /* Every strict prefix of a valid encoding fails cleanly with an offset inside the input. */
 static void
 test_truncated_everywhere(void **state)
@@ -525,13 +570,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_family_round_trip),
-        cmocka_unit_test(test_key_timespec),
-        cmocka_unit_test(test_mutation_round_trip),
-        cmocka_unit_test(test_truncated_everywhere),
-        cmocka_unit_test(test_bit_flips_decode_safely),
-        cmocka_unit_test(test_huge_counts),
-        cmocka_unit_test(test_frames),
+        cmocka_unit_test(test_family_round_trip),    cmocka_unit_test(test_key_timespec),
+        cmocka_unit_test(test_mutation_round_trip),  cmocka_unit_test(test_mutation_ttl),
+        cmocka_unit_test(test_truncated_everywhere), cmocka_unit_test(test_bit_flips_decode_safely),
+        cmocka_unit_test(test_huge_counts),          cmocka_unit_test(test_frames),
         cmocka_unit_test(test_byte_layout),
     };
 

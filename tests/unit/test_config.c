@@ -806,8 +806,7 @@ test_option_table(void **state)
     assert_int_equal(nkeys - nlocal, nflags);
     assert_null(config_option_sysconfig_key(opt_index("config.file")));
     assert_null(config_option_sysconfig_key(opt_index("daemon")));
-    assert_string_equal(config_option_sysconfig_key(opt_index("pid-file")),
-                        "PUSHGATEWAY_PID_FILE");
+    assert_string_equal(config_option_sysconfig_key(opt_index("pid-file")), "PUSHGATEWAY_PID_FILE");
     assert_null(config_option_sysconfig_key(i));
     assert_null(config_option_sysconfig_key(i + 100));
     assert_string_equal(config_option_sysconfig_key(opt_index("web.listen-address")),
@@ -856,6 +855,83 @@ test_option_set(void **state)
     config_free(&cfg);
 }
 
+/* The limit flags (ours): sizes with units, plain counts, their defaults and errors. */
+static void
+test_limit_values(void **state)
+{
+    static const struct {
+        const char *text;
+        uint64_t bytes;
+    } sizes[] = {
+        {"0", 0},
+        {"1500", 1500},
+        {"1500B", 1500},
+        {"1KiB", 1024},
+        {"2k", 2048},
+        {"3KB", 3072},
+        {"64MiB", UINT64_C(67108864)},
+        {"64mib", UINT64_C(67108864)},
+        {"1G", UINT64_C(1073741824)},
+        {"16GiB", UINT64_C(17179869184)},
+    };
+    static const char *const bad_sizes[] = {"",
+                                            "x",
+                                            "1.5MiB",
+                                            "-1",
+                                            "1 MiB",
+                                            "1TiB",
+                                            "1Mi",
+                                            "0x10",
+                                            "MiB",
+                                            "99999999999999999999",
+                                            "17179869184GiB"};
+    struct config cfg;
+    char *err = NULL, *s;
+    size_t body = opt_index("push.max-body-size"), groups = opt_index("push.max-groups");
+    size_t i;
+
+    (void)state;
+    config_defaults(&cfg);
+    assert_true(cfg.max_body_size == UINT64_C(67108864));
+    assert_true(cfg.max_header_size == UINT64_C(1048576));
+    assert_true(cfg.max_connections == 1024);
+    assert_true(cfg.max_groups == 0 && cfg.max_series == 0 && cfg.max_series_per_group == 0);
+    assert_true(cfg.read_timeout == INT64_C(60000000000));
+    assert_true(cfg.idle_timeout == INT64_C(60000000000));
+    for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        assert_int_equal(config_option_set(&cfg, body, sizes[i].text, 0, &err), 0);
+        assert_true(cfg.max_body_size == sizes[i].bytes);
+    }
+    for (i = 0; i < sizeof(bad_sizes) / sizeof(bad_sizes[0]); i++) {
+        if (config_option_set(&cfg, body, bad_sizes[i], 0, &err) == 0)
+            fail_msg("size \"%s\" accepted", bad_sizes[i]);
+        assert_non_null(strstr(err, "invalid size"));
+        free(err);
+    }
+    assert_int_equal(config_option_set(&cfg, groups, "1000000", 0, &err), 0);
+    assert_true(cfg.max_groups == 1000000);
+    assert_int_equal(config_option_set(&cfg, groups, "1k", 0, &err), -1);
+    assert_string_equal(err, "invalid number \"1k\": want a non-negative integer");
+    free(err);
+    assert_int_equal(PARSE(&cfg, &err, "--web.max-connections=0", "--web.read-timeout=1.5s"), 0);
+    assert_true(cfg.max_connections == 0);
+    assert_true(cfg.read_timeout == INT64_C(1500000000));
+    /* Shown as --help shows defaults: the largest exact unit. */
+    s = config_size_format(UINT64_C(67108864));
+    assert_string_equal(s, "64MiB");
+    free(s);
+    s = config_size_format(1536);
+    assert_string_equal(s, "1536");
+    free(s);
+    s = config_size_format(UINT64_C(3) << 30);
+    assert_string_equal(s, "3GiB");
+    free(s);
+    s = config_size_format(0);
+    assert_string_equal(s, "0");
+    free(s);
+    config_free(&cfg);
+}
+
 int
 main(void)
 {
@@ -868,7 +944,7 @@ main(void)
         cmocka_unit_test(test_flags_map_values), cmocka_unit_test(test_usage),
         cmocka_unit_test(test_help_and_version), cmocka_unit_test(test_duration_parse),
         cmocka_unit_test(test_duration_format),  cmocka_unit_test(test_option_table),
-        cmocka_unit_test(test_option_set),
+        cmocka_unit_test(test_option_set),       cmocka_unit_test(test_limit_values),
     };
 
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);

@@ -17,7 +17,8 @@
 #include "xmalloc.h"
 
 /* Add labels given as name, value, ..., NULL; the caller passes them sorted by name. */
-static void add_labels(struct metric *m, ...)
+static void
+add_labels(struct metric *m, ...)
 {
     va_list ap;
     const char *name;
@@ -31,7 +32,8 @@ static void add_labels(struct metric *m, ...)
     va_end(ap);
 }
 
-static void add_quantile(struct metric *m, double q, double v)
+static void
+add_quantile(struct metric *m, double q, double v)
 {
     m->quantiles = xreallocarray(m->quantiles, m->nquantiles + 1, sizeof(*m->quantiles));
     m->quantiles[m->nquantiles].quantile = q;
@@ -39,7 +41,8 @@ static void add_quantile(struct metric *m, double q, double v)
     m->nquantiles++;
 }
 
-static void add_bucket(struct metric *m, double le, uint64_t count, double count_float)
+static void
+add_bucket(struct metric *m, double le, uint64_t count, double count_float)
 {
     m->buckets = xreallocarray(m->buckets, m->nbuckets + 1, sizeof(*m->buckets));
     m->buckets[m->nbuckets].upper_bound = le;
@@ -49,7 +52,8 @@ static void add_bucket(struct metric *m, double le, uint64_t count, double count
 }
 
 /* Render a whole family through expo_text_family and compare with want. */
-static void check_family(const struct metric_family *mf, const char *want)
+static void
+check_family(const struct metric_family *mf, const char *want)
 {
     struct strbuf out = STRBUF_INIT;
     const struct metric **v = xcalloc(mf->nmetrics + 1, sizeof(*v));
@@ -64,7 +68,8 @@ static void check_family(const struct metric_family *mf, const char *want)
     strbuf_free(&out);
 }
 
-static struct metric_family *family(const char *name, const char *help, enum metric_type type)
+static struct metric_family *
+family(const char *name, const char *help, enum metric_type type)
 {
     struct metric_family *mf = metric_family_new(name, type);
 
@@ -73,7 +78,8 @@ static struct metric_family *family(const char *name, const char *help, enum met
     return mf;
 }
 
-static void test_counter_gauge_untyped(void **state)
+static void
+test_counter_gauge_untyped(void **state)
 {
     struct metric_family *mf;
     struct metric *m;
@@ -120,7 +126,8 @@ static void test_counter_gauge_untyped(void **state)
     metric_family_free(mf);
 }
 
-static void test_escaping(void **state)
+static void
+test_escaping(void **state)
 {
     struct metric_family *mf;
     struct metric *m;
@@ -137,7 +144,8 @@ static void test_escaping(void **state)
     metric_family_free(mf);
 }
 
-static void test_summary(void **state)
+static void
+test_summary(void **state)
 {
     struct metric_family *mf;
     struct metric *m;
@@ -174,7 +182,8 @@ static void test_summary(void **state)
     metric_family_free(mf);
 }
 
-static void test_histogram(void **state)
+static void
+test_histogram(void **state)
 {
     struct metric_family *mf;
     struct metric *m;
@@ -227,7 +236,8 @@ static void test_histogram(void **state)
     metric_family_free(mf);
 }
 
-static void test_histogram_float_counts(void **state)
+static void
+test_histogram_float_counts(void **state)
 {
     struct metric_family *mf;
     struct metric *m;
@@ -260,7 +270,8 @@ static void test_histogram_float_counts(void **state)
     metric_family_free(mf);
 }
 
-static void test_gauge_histogram(void **state)
+static void
+test_gauge_histogram(void **state)
 {
     struct metric_family *mf;
     struct metric *m;
@@ -281,7 +292,8 @@ static void test_gauge_histogram(void **state)
     metric_family_free(mf);
 }
 
-static void test_empty_family_and_append(void **state)
+static void
+test_empty_family_and_append(void **state)
 {
     struct strbuf out = STRBUF_INIT;
     struct metric m;
@@ -304,7 +316,8 @@ static void test_empty_family_and_append(void **state)
     strbuf_free(&out);
 }
 
-static void test_timestamp(void **state)
+static void
+test_timestamp(void **state)
 {
     struct metric_family *mf;
     struct metric *m;
@@ -321,7 +334,8 @@ static void test_timestamp(void **state)
     metric_family_free(mf);
 }
 
-static void test_utf8_names(void **state)
+static void
+test_utf8_names(void **state)
 {
     struct metric_family *mf;
     struct metric *m;
@@ -356,7 +370,8 @@ static void test_utf8_names(void **state)
 }
 
 /* Naive rendering of one histogram metric, to compare with the label-copying fast path. */
-static void naive_histogram(struct strbuf *sb, const char *name, const struct metric *m)
+static void
+naive_histogram(struct strbuf *sb, const char *name, const struct metric *m)
 {
     char f[GOFMT_FLOAT_MAX];
     struct strbuf labels = STRBUF_INIT;
@@ -387,7 +402,8 @@ static void naive_histogram(struct strbuf *sb, const char *name, const struct me
     strbuf_free(&labels);
 }
 
-static void test_large_labels_buffer_growth(void **state)
+static void
+test_large_labels_buffer_growth(void **state)
 {
     struct metric_family *mf;
     struct strbuf want = STRBUF_INIT;
@@ -447,8 +463,8 @@ static const struct cmp_case cmp_cases[] = {
 };
 
 /* Build a metric whose labels are named l0, l1, ... (or m0, ... so names differ). */
-static void cmp_metric(struct metric *m, const char *const *values, const char *prefix, int has_ts,
-                       int64_t ts)
+static void
+cmp_metric(struct metric *m, const char *const *values, const char *prefix, int has_ts, int64_t ts)
 {
     char name[32];
     int i;
@@ -463,12 +479,14 @@ static void cmp_metric(struct metric *m, const char *const *values, const char *
     m->timestamp_ms = ts;
 }
 
-static int sign(int x)
+static int
+sign(int x)
 {
     return (x > 0) - (x < 0);
 }
 
-static void test_metric_cmp(void **state)
+static void
+test_metric_cmp(void **state)
 {
     size_t i;
 
@@ -488,12 +506,14 @@ static void test_metric_cmp(void **state)
     }
 }
 
-static int qsort_cmp(const void *a, const void *b)
+static int
+qsort_cmp(const void *a, const void *b)
 {
     return expo_metric_cmp(*(const struct metric *const *)a, *(const struct metric *const *)b);
 }
 
-static void test_metric_sort_render(void **state)
+static void
+test_metric_sort_render(void **state)
 {
     struct metric_family *mf;
     struct metric *m;
@@ -532,7 +552,8 @@ static void test_metric_sort_render(void **state)
     metric_family_free(mf);
 }
 
-int main(void)
+int
+main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counter_gauge_untyped),

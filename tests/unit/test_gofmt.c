@@ -78,7 +78,8 @@ static const struct bits_case bits_cases[] = {
 };
 
 /* Reinterpret a bit pattern as a double. */
-static double from_bits(uint64_t u)
+static double
+from_bits(uint64_t u)
 {
     double d;
 
@@ -87,7 +88,8 @@ static double from_bits(uint64_t u)
 }
 
 /* Count the significant digits in a formatted (finite, non-zero) number. */
-static int count_digits(const char *s)
+static int
+count_digits(const char *s)
 {
     int n = 0, started = 0, pending = 0;
 
@@ -108,7 +110,8 @@ static int count_digits(const char *s)
 }
 
 /* Check the format shape: %e with a two-digit exponent when exp < -4 or >= 6, else plain. */
-static void check_shape(const char *s, double v)
+static void
+check_shape(const char *s, double v)
 {
     const char *e = strchr(s, 'e');
     int x = (int)floor(log10(fabs(v)));
@@ -129,7 +132,8 @@ static void check_shape(const char *s, double v)
     }
 }
 
-static void test_float_examples(void **state)
+static void
+test_float_examples(void **state)
 {
     char buf[GOFMT_FLOAT_MAX];
     size_t i, n;
@@ -145,7 +149,8 @@ static void test_float_examples(void **state)
     }
 }
 
-static void test_float_special(void **state)
+static void
+test_float_special(void **state)
 {
     char buf[GOFMT_FLOAT_MAX];
 
@@ -170,7 +175,8 @@ static void test_float_special(void **state)
     assert_string_equal(buf, "0");
 }
 
-static void test_float_reference_table(void **state)
+static void
+test_float_reference_table(void **state)
 {
     char buf[GOFMT_FLOAT_MAX];
     size_t i;
@@ -189,7 +195,8 @@ static void test_float_reference_table(void **state)
 }
 
 /* xorshift64*: a fixed, portable pseudo-random sequence. */
-static uint64_t next_rand(uint64_t *s)
+static uint64_t
+next_rand(uint64_t *s)
 {
     *s ^= *s >> 12;
     *s ^= *s << 25;
@@ -201,7 +208,8 @@ static uint64_t next_rand(uint64_t *s)
  * Whether a decimal of nd significant digits next to v (the nearest one, or its neighbour
  * on the other side of v) reads back as v.
  */
-static int some_digits_round_trip(double v, int nd)
+static int
+some_digits_round_trip(double v, int nd)
 {
     char tmp[48];
     const char *p;
@@ -224,7 +232,8 @@ static int some_digits_round_trip(double v, int nd)
 }
 
 /* Round-trip, minimal length and nearest digits for one finite non-zero value. */
-static void check_shortest(double v)
+static void
+check_shortest(double v)
 {
     char buf[GOFMT_FLOAT_MAX], tmp[40];
     int nd;
@@ -245,7 +254,8 @@ static void check_shortest(double v)
         assert_true(strtod(tmp, NULL) == strtod(buf, NULL) && count_digits(tmp) == nd);
 }
 
-static void test_float_random_bits(void **state)
+static void
+test_float_random_bits(void **state)
 {
     uint64_t seed = 0x9E3779B97F4A7C15ULL;
     int i;
@@ -260,7 +270,8 @@ static void test_float_random_bits(void **state)
     }
 }
 
-static void test_float_random_decimals(void **state)
+static void
+test_float_random_decimals(void **state)
 {
     uint64_t seed = 42;
     char src[40], buf[GOFMT_FLOAT_MAX];
@@ -291,7 +302,8 @@ static void test_float_random_decimals(void **state)
     }
 }
 
-static void test_float_subnormals(void **state)
+static void
+test_float_subnormals(void **state)
 {
     uint64_t seed = 7;
     uint64_t u;
@@ -337,13 +349,15 @@ static const struct time_case time_cases[] = {
 };
 
 /* Switch the process time zone for the following localtime_r calls. */
-static void set_tz(const char *tz)
+static void
+set_tz(const char *tz)
 {
     setenv("TZ", tz, 1);
     tzset();
 }
 
-static void test_rfc3339nano(void **state)
+static void
+test_rfc3339nano(void **state)
 {
     char buf[GOFMT_TIME_MAX];
     size_t i, n;
@@ -361,7 +375,8 @@ static void test_rfc3339nano(void **state)
     }
 }
 
-static void test_rfc3339nano_zoneinfo(void **state)
+static void
+test_rfc3339nano_zoneinfo(void **state)
 {
     char buf[GOFMT_TIME_MAX];
     struct timespec ts;
@@ -387,7 +402,8 @@ static void test_rfc3339nano_zoneinfo(void **state)
     assert_string_equal(buf, "2020-01-01T00:00:00Z");
 }
 
-int main(void)
+int
+main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_float_examples),        cmocka_unit_test(test_float_special),

@@ -144,7 +144,8 @@ test_timestamps(void **state)
     /* A failure keeps push_time and sets the failure time. */
     store_push_failed(&st, &k, &t);
     pf = fam(&st, "j", "", PUSH_FAILURE_TIME_NAME);
-    assert_true(pf->mf->metrics[0].value == (double)(1795239269LL * 1000000000LL + 394416300) / 1e9);
+    assert_true(pf->mf->metrics[0].value ==
+                (double)(1795239269LL * 1000000000LL + 394416300) / 1e9);
     assert_false(group_last_push_successful(store_group(&st, &k)));
     assert_non_null(fam(&st, "j", "", "a"));
 
@@ -168,12 +169,12 @@ test_pushed_failure_family_quirk(void **state)
     (void)state;
     store_init(&st);
     /* New group: a pushed push_failure_time_seconds is overwritten with 0. */
-    push_text(&st, "j", "", "# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 42\n",
-              1, 10);
+    push_text(&st, "j", "",
+              "# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 42\n", 1, 10);
     assert_true(fam(&st, "j", "", PUSH_FAILURE_TIME_NAME)->mf->metrics[0].value == 0);
     /* Existing group: the pushed one replaces the stored one. */
-    push_text(&st, "j", "", "# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 42\n",
-              0, 20);
+    push_text(&st, "j", "",
+              "# TYPE push_failure_time_seconds gauge\npush_failure_time_seconds 42\n", 0, 20);
     assert_true(fam(&st, "j", "", PUSH_FAILURE_TIME_NAME)->mf->metrics[0].value == 42);
     /* A pushed push_time_seconds is always overridden. */
     push_text(&st, "j", "", "push_time_seconds 7\n", 0, 30);

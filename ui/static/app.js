@@ -28,25 +28,39 @@
       ' UTC' + sign + pad(Math.floor(off / 60)) + ':' + pad(off % 60);
   }
 
+  function span(s) {
+    if (s < 60) return s + ' s';
+    var m = Math.floor(s / 60);
+    if (m < 60) return m + ' min';
+    var h = Math.floor(m / 60);
+    if (h < 48) return h + ' h ' + (m % 60) + ' min';
+    return Math.floor(h / 24) + ' days';
+  }
+
   function ago(ms, now) {
     var s = Math.round((now - ms) / 1000);
     if (s < -5) return 'in the future';
     if (s < 5) return 'just now';
-    if (s < 60) return s + ' s ago';
-    var m = Math.floor(s / 60);
-    if (m < 60) return m + ' min ago';
-    var h = Math.floor(m / 60);
-    if (h < 48) return h + ' h ' + (m % 60) + ' min ago';
-    return Math.floor(h / 24) + ' days ago';
+    return span(s) + ' ago';
   }
+
+  /* Expiry times (class "e"): how long until the group is deleted. */
+  function until(ms, now) {
+    var s = Math.round((ms - now) / 1000);
+    if (s > 0) return 'in ' + span(s);
+    return s > -2 ? 'now' : 'expired (reload the page)';
+  }
+
+  function hasClass(el, c) { return new RegExp('(^| )' + c + '( |$)').test(el.className); }
 
   function renderTime(el, now) {
     var ms = +el.getAttribute('data-t');
+    var rel = hasClass(el, 'e') ? until(ms, now) : ago(ms, now);
     if (!el.title) el.title = el.textContent;
-    if (/(^| )r( |$)/.test(el.className)) {
-      el.textContent = ago(ms, now);
+    if (hasClass(el, 'r')) {
+      el.textContent = rel;
     } else {
-      el.textContent = localTime(new Date(ms)) + ' (' + ago(ms, now) + ')';
+      el.textContent = localTime(new Date(ms)) + ' (' + rel + ')';
     }
   }
 
@@ -233,5 +247,10 @@
 
   renderTimes();
   setInterval(renderTimes, 30000);
+  /* Expiry countdowns of the cards (groups with a TTL) tick every second. */
+  var expiring = doc.querySelectorAll('summary time.e');
+  if (expiring.length > 0 && expiring.length <= 2000) {
+    setInterval(function () { renderList(expiring); }, 1000);
+  }
   updateCount();
 })();

@@ -1156,12 +1156,18 @@ print_buf(struct strbuf *sb)
 static int
 parse_words(struct config *cfg, int argc, char **argv, int from_file, char **err)
 {
-    struct occurrence *occ = xcalloc((size_t)(argc > 0 ? argc : 1), sizeof(*occ));
+    struct occurrence *occ;
     unsigned char seen[NOPTIONS];
     size_t nocc = 0, i;
     int help = 0, version = 0, ai, args_only = 0;
     const char *unexpected = NULL;
     struct strbuf sb = STRBUF_INIT;
+    size_t cap = 1;
+
+    /* One occurrence per word, except "-abc", which gives one per letter. */
+    for (ai = 0; ai < argc; ai++)
+        cap += argv[ai][0] == '-' && argv[ai][1] != '-' ? strlen(argv[ai]) : 1;
+    occ = xcalloc(cap, sizeof(*occ));
 
     *err = NULL;
     if (cfg->telemetry_path == NULL)

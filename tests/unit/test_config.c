@@ -932,10 +932,31 @@ test_limit_values(void **state)
     config_free(&cfg);
 }
 
+/* Regression (found by fuzz_sysconfig): "-nnnn" gives one occurrence per letter, more than
+ * one per word; the parser's occurrence table must hold them all. */
+static void
+test_combined_short_flags(void **state)
+{
+    char *argv[] = {"pushgateway", "-nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn", "-n", NULL};
+    struct config cfg;
+    char *err = NULL;
+    int rc;
+
+    (void)state;
+    config_defaults(&cfg);
+    rc = config_parse_args(&cfg, 3, argv, &err);
+    assert_int_equal(rc, -1);
+    assert_non_null(err);
+    assert_non_null(strstr(err, "--config.check: flag cannot be repeated"));
+    free(err);
+    config_free(&cfg);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_combined_short_flags),
         cmocka_unit_test(test_defaults),         cmocka_unit_test(test_flags_map_defaults),
         cmocka_unit_test(test_zero_struct),      cmocka_unit_test(test_value_forms),
         cmocka_unit_test(test_bool_forms),       cmocka_unit_test(test_listen_address),

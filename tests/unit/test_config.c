@@ -957,15 +957,24 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_combined_short_flags),
-        cmocka_unit_test(test_defaults),         cmocka_unit_test(test_flags_map_defaults),
-        cmocka_unit_test(test_zero_struct),      cmocka_unit_test(test_value_forms),
-        cmocka_unit_test(test_bool_forms),       cmocka_unit_test(test_listen_address),
-        cmocka_unit_test(test_errors),           cmocka_unit_test(test_external_url),
-        cmocka_unit_test(test_normalise_prefix), cmocka_unit_test(test_prefixes),
-        cmocka_unit_test(test_flags_map_values), cmocka_unit_test(test_usage),
-        cmocka_unit_test(test_help_and_version), cmocka_unit_test(test_duration_parse),
-        cmocka_unit_test(test_duration_format),  cmocka_unit_test(test_option_table),
-        cmocka_unit_test(test_option_set),       cmocka_unit_test(test_limit_values),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_flags_map_defaults),
+        cmocka_unit_test(test_zero_struct),
+        cmocka_unit_test(test_value_forms),
+        cmocka_unit_test(test_bool_forms),
+        cmocka_unit_test(test_listen_address),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_external_url),
+        cmocka_unit_test(test_normalise_prefix),
+        cmocka_unit_test(test_prefixes),
+        cmocka_unit_test(test_flags_map_values),
+        cmocka_unit_test(test_usage),
+        cmocka_unit_test(test_help_and_version),
+        cmocka_unit_test(test_duration_parse),
+        cmocka_unit_test(test_duration_format),
+        cmocka_unit_test(test_option_table),
+        cmocka_unit_test(test_option_set),
+        cmocka_unit_test(test_limit_values),
     };
 
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);

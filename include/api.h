@@ -20,6 +20,19 @@ char *api_status_json(const struct config *cfg, const struct timespec *start_tim
  */
 char *api_metrics_json(struct store *st);
 
+/* The fixed text around the groups of that body. */
+#define API_METRICS_HEAD "{\"status\":\"success\",\"data\":["
+#define API_METRICS_TAIL "]}"
+
+/*
+ * The cached rendering of group g in that body: a comma and the group's object (the first
+ * group is written without the comma), rendered now when the group changed since the last
+ * call. Borrowed from the group's cache; take a reference (rcbytes_ref) to keep it past the
+ * next mutation. A response is these pieces in store_groups_sorted() order between
+ * API_METRICS_HEAD and API_METRICS_TAIL.
+ */
+const struct rcbytes *api_group_json(struct store *st, struct group *g);
+
 /*
  * Encode a jansson value as Go's json.Marshal would: compact, object keys sorted, '<', '>',
  * '&', U+2028 and U+2029 escaped as \u003c..., control characters as Go writes them.

@@ -25,4 +25,51 @@ int gzip_decompress(const unsigned char *data, size_t len, size_t max, struct st
 /* Compress data as one gzip member into out. Returns 0, or -1 on a zlib failure. */
 int gzip_compress(const void *data, size_t len, struct strbuf *out);
 
+/*
+ * A gzip member built piece by piece, some of the pieces compressed earlier (segments).
+ * A segment is raw deflate data compressed from an empty history and ending byte-aligned
+ * without a final block, so it can be spliced into any later stream at a point where the
+ * compressor's history is reset (Z_FULL_FLUSH); the CRC-32 of the whole member is combined
+ * from the segments' CRCs. A scrape keeps the compressed form of every family that did not
+ * change since the last scrape and compresses only the rest.
+ */
+struct gzip_segment {
+    unsigned refs;
+    struct strbuf z;   /* raw deflate blocks, no final block */
+    unsigned long crc; /* CRC-32 of the uncompressed bytes */
+    size_t rawlen;     /* their length */
+};
+struct gzip_segment *gzip_segment_ref(struct gzip_segment *seg);
+void gzip_segment_unref(struct gzip_segment *seg); /* frees with the last reference; NULL ok */
+
+struct gzip_writer {
+    void *zs;          /* z_stream, owned */
+    struct strbuf out; /* compressed bytes not yet taken by the caller (owned) */
+    unsigned long crc;
+    unsigned long rawlen;     /* modulo 2^32 is all the trailer keeps */
+    int dirty;                /* the compressor's history may hold bytes: reset before a segment */
+    int failed;               /* zlib failed: the member is unusable */
+    struct gzip_segment *seg; /* the segment being written, NULL outside one (owned) */
+};
+
+/*
+ * Start a member (level 1); its header is the first thing in w->out. The caller may take
+ * bytes from w->out (and reset it) between calls. Returns 0, or -1 when zlib cannot start.
+ */
+int gzip_writer_init(struct gzip_writer *w);
+/* Compress len bytes into the member (and into the open segment, if any). */
+void gzip_writer_write(struct gzip_writer *w, const void *data, size_t len);
+/* Open a segment: what is written until gzip_writer_segment_end() is also kept apart. */
+void gzip_writer_segment_begin(struct gzip_writer *w);
+/* Close the segment; returns it with one reference for the caller. */
+struct gzip_segment *gzip_writer_segment_end(struct gzip_writer *w);
+/* Append a segment compressed earlier (borrowed; its bytes are copied). Not inside one. */
+void gzip_writer_splice(struct gzip_writer *w, const struct gzip_segment *seg);
+/*
+ * Finish the member (final block, CRC-32, size: the rest of it lands in w->out). Returns 0,
+ * or -1 when zlib failed at any point. Release with gzip_writer_free() either way.
+ */
+int gzip_writer_finish(struct gzip_writer *w);
+void gzip_writer_free(struct gzip_writer *w);
+
 #endif

@@ -26,7 +26,11 @@ void expo_proto_family(struct strbuf *out, const char *name, const char *help,
 /* Append every family of a list (names unescaped): the inverse of protoparse(). */
 void expo_proto_family_list(struct strbuf *out, const struct family_list *fl);
 
-/* Render a gather (families sorted by name, empty ones already dropped) as protobuf. */
+/*
+ * Render a gather (families sorted by name, empty ones already dropped) as protobuf: the same
+ * bytes as expo_proto_family() for each family, the stored series copied from their family's
+ * cache (struct stored_family.proto), which this fills for esc where it is missing.
+ */
 void gather_render_proto(const struct gather *g, enum name_escaping esc, struct strbuf *out);
 
 #endif

@@ -15,6 +15,7 @@ struct gathered_family {
     const struct metric **metrics;    /* sorted in upstream's order; owned by the gather */
     const struct series_node **nodes; /* parallel: the stored series, NULL for own metrics */
     size_t nmetrics;
+    struct famidx *idx; /* the store's entry when the family is made of stored series only */
 };
 
 /* The result of a gather: families sorted by name, empty ones dropped. */
@@ -39,5 +40,28 @@ void gather_free(struct gather *g);
 void gather_render_text(const struct gather *g, struct strbuf *out);
 /* The same with names escaped by esc (spec §7.3); see expo_text_family_esc(). */
 void gather_render_text_esc(const struct gather *g, enum name_escaping esc, struct strbuf *out);
+
+/*
+ * A scrape compressed with gzip in steps, so that a large one does not hold up the event
+ * loop. gather_gzip_prepare() renders the gather in the text (proto == 0) or protobuf
+ * format with names escaped by esc, except the families whose compressed form the store
+ * kept (struct famidx.gz), which it takes a reference to; the gather and the store may
+ * change afterwards. Each gather_gzip_step() compresses about `budget` bytes and appends the
+ * compressed bytes to out; it returns 1 while more follows, 0 once the gzip member is
+ * complete, -1 when zlib failed. A family made of stored series only and large enough is
+ * compressed as a segment and kept in the store for the next scrape, provided the store did
+ * not change since the gather; the gateway's own families and small families are compressed
+ * on every scrape.
+ */
+struct gzip_scrape;
+/* NULL when zlib cannot start. */
+struct gzip_scrape *gather_gzip_prepare(const struct gather *g, struct store *st, int proto,
+                                        enum name_escaping esc);
+int gather_gzip_step(struct gzip_scrape *z, size_t budget, struct strbuf *out);
+void gather_gzip_free(struct gzip_scrape *z); /* NULL is fine */
+
+/* The whole member at once (prepare and step to the end). Returns 0, or -1 (zlib). */
+int gather_render_gzip(const struct gather *g, struct store *st, int proto, enum name_escaping esc,
+                       struct strbuf *out);
 
 #endif

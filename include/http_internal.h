@@ -65,6 +65,24 @@ void http_reply(struct http_ctx *c, int code, const char *content_type, const vo
  */
 void http_reply_ref(struct http_ctx *c, int code, const char *content_type, const void *body,
                     size_t len, void (*done)(const void *data, size_t len, void *arg), void *arg);
+/*
+ * Like http_reply, with a body assembled in an evbuffer (pieces added by reference, say);
+ * the buffer stays the caller's and is left empty.
+ */
+struct evbuffer;
+void http_reply_buffer(struct http_ctx *c, int code, const char *content_type,
+                       struct evbuffer *body);
+/*
+ * A reply whose body is produced piece by piece as the client takes it (http_stream.c):
+ * fill(arg, out) appends the next piece to out and returns 1 while more follows, 0 with the
+ * last; done(arg) is called once when the reply is over (sent, or the connection gone), to
+ * release arg. A body that fill() produces in one call, a HEAD request and libevent 2.0 get
+ * one reply with a Content-Length; otherwise the reply has no length (chunked for HTTP/1.1)
+ * and each piece is produced only when the previous one has left the output buffer.
+ */
+typedef int (*http_stream_fill_fn)(void *arg, struct evbuffer *out);
+void http_reply_stream(struct http_ctx *c, int code, const char *content_type,
+                       http_stream_fill_fn fill, void (*done)(void *arg), void *arg);
 /* Go's http.Error: text/plain, nosniff, msg + "\n". */
 void http_reply_error(struct http_ctx *c, int code, const char *msg);
 /* A plain string without newline (Go's content sniffing gives text/plain). */

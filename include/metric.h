@@ -67,12 +67,16 @@ struct native_histogram {
  * One sample set (one series identity). Which value fields are meaningful depends on
  * `kind`, the value kind the metric carries, which is normally the type of its family;
  * a protobuf push can carry a different kind (the consistency check rejects that).
+ * Laid out for size (a stored series is mostly this struct): pointers and 64-bit fields
+ * first, then 32-bit counts and the byte-sized fields, no padding between them.
  */
 struct metric {
-    struct label *labels; /* owned array; sorted by name once sanitised */
-    size_t nlabels;
-    enum metric_type kind;
-    int has_timestamp; /* a timestamp was pushed (pushes with one are rejected) */
+    struct label *labels;            /* owned array; sorted by name once sanitised */
+    struct quantile *quantiles;      /* SUMMARY, owned, in pushed order */
+    struct bucket *buckets;          /* histograms, owned, in pushed order */
+    struct native_histogram *native; /* histograms: owned native part, NULL when absent */
+    uint64_t ident_hash;             /* memo of store_series_hash(); 0 = not computed. Anything that
+                                        changes the labels resets it (metric_add_label and friends). */
     int64_t timestamp_ms;
 
     double value; /* COUNTER, GAUGE, UNTYPED */
@@ -81,13 +85,12 @@ struct metric {
     uint64_t count;
     double count_float; /* histograms only: float count, used when > 0 */
     double sum;
-    struct quantile *quantiles; /* SUMMARY, owned, in pushed order */
-    size_t nquantiles;
-    struct bucket *buckets; /* histograms, owned, in pushed order */
-    size_t nbuckets;
-    struct native_histogram *native; /* histograms: owned native part, NULL when absent */
-    uint64_t ident_hash;             /* memo of store_series_hash(); 0 = not computed. Anything that
-                                        changes the labels resets it (metric_add_label and friends). */
+
+    uint32_t nlabels;
+    uint32_t nquantiles;
+    uint32_t nbuckets;
+    uint8_t kind;          /* an enum metric_type */
+    uint8_t has_timestamp; /* a timestamp was pushed (pushes with one are rejected) */
 };
 
 /* A metric family: a name, optional HELP, a type and its metrics. */
@@ -97,9 +100,13 @@ struct metric_family {
     enum metric_type type;
     struct metric *metrics; /* owned array */
     size_t nmetrics;
-    int interned; /* name, help and every label string are interned (see metric_family_intern):
-                     read-only and shared, released by metric_family_free() */
+    int interned; /* MF_INTERNED: name, help and every label string are interned (see
+                     metric_family_intern): read-only and shared, released by
+                     metric_family_free(). MF_PACKED: interned and packed into one block
+                     (see metric_family_pack). 0: everything is separately owned. */
 };
+#define MF_INTERNED 1
+#define MF_PACKED 2
 
 /* An ordered list of families, as a parser returns it (first appearance order). */
 struct family_list {
@@ -129,10 +136,25 @@ struct metric_family *metric_family_dup(const struct metric_family *mf);
  * series. An interned family must not be modified; metric_family_free() releases it.
  */
 void metric_family_intern(struct metric_family *mf);
+/*
+ * Pack mf into a single allocation and free mf: the result is an interned family (the
+ * strings as metric_family_intern makes them) whose metrics array, label arrays, quantiles,
+ * buckets and native-histogram parts all live in one block, laid out as
+ *   struct metric_family | head bytes | metrics | nmetrics * per_metric bytes | arrays.
+ * *headp (when head > 0) and *per_metricp (when per_metric > 0 and the family has
+ * metrics; else NULL) receive the zeroed, 8-byte aligned extra areas, which belong to the
+ * caller (the store keeps its stored_family and series nodes there). A packed family must
+ * not be modified except for the metrics' ident_hash memo; metric_family_free() releases
+ * its strings and frees the block, extra areas included. The store packs every family it
+ * keeps: one allocation instead of a few per metric saves the allocator's per-chunk cost.
+ */
+struct metric_family *metric_family_pack(struct metric_family *mf, size_t head, size_t per_metric,
+                                         void **headp, void **per_metricp);
 /* Number of distinct interned strings and the bytes they hold (for tests and metrics). */
 size_t intern_count(size_t *bytes);
 
-/* Free what a metric owns (not the metric struct itself, which lives in an array). */
+/* Free what a metric owns (not the metric struct itself, which lives in an array). Never on a
+ * metric of an interned or packed family. */
 void metric_clear(struct metric *m);
 /* Deep copy src into dst (dst is overwritten, not freed first). */
 void metric_copy(struct metric *dst, const struct metric *src);

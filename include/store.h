@@ -18,6 +18,8 @@
 
 struct group;
 struct famidx;
+struct gzip_segment;
+struct rcbytes;
 
 /* A stored metric's place in its name's exposition order (struct famidx.order). */
 struct series_node {
@@ -27,32 +29,45 @@ struct series_node {
     size_t i;
 };
 
-/* A family as stored in a group. Everything here is owned by the store; callers read only. */
+/*
+ * A family as stored in a group. Everything here is owned by the store; callers read only.
+ * The stored_family, its family (mf, packed: metric_family_pack) and the series nodes are
+ * one allocation, released by metric_family_free(mf); the render caches are separate.
+ */
 struct stored_family {
     struct metric_family *mf; /* labels of every metric sanitised and sorted by name */
     struct timespec ts;       /* receive time of the request that last stored it */
     struct group *group;      /* the group it belongs to */
     struct famidx *idx;       /* the store-wide entry for its name */
     struct stored_family *idx_prev, *idx_next; /* other groups' families of the same name */
-    struct series_node *nodes;                 /* one per metric, linked into idx->order */
-    /*
-     * The metrics' exposition lines, rendered by the first scrape that needs them for the
-     * escaping scheme text_esc (text == NULL: not rendered): metric i is the bytes
-     * [text_off[i], text_off[i + 1]). Freed with the family, which a mutation replaces, so
-     * it is never stale. Filled by gather.c.
-     */
-    char *text;
-    size_t *text_off;
-    int text_esc;
+    struct series_node *nodes;  /* one per metric (in mf's block), linked into idx->order */
+    struct render_cache *text;  /* the metrics' exposition lines (gather.c), NULL: none yet */
+    struct render_cache *proto; /* each metric's Metric submessage as it appears in its
+                                   MetricFamily: field 4 tag, length, message (expo_proto.c) */
 };
+
+/*
+ * The renderings of a stored family's metrics in one format for one name-escaping scheme,
+ * in one allocation: metric i is the bytes [off[i], off[i + 1]) of data. A reader-side memo,
+ * made by the first scrape that needs it; freed with the family, which a mutation replaces,
+ * so it is never stale.
+ */
+struct render_cache {
+    int esc;           /* the enum name_escaping it was rendered for */
+    const size_t *off; /* n + 1 offsets */
+    const char *data;
+};
+/* A cache for metrics whose bytes are data[off[0]..off[n]) (copied). Free with free(). */
+struct render_cache *render_cache_new(int esc, const size_t *off, size_t n, const char *data);
 
 /*
  * Renderings of a group cached by the readers (api.c fills them). The store frees them
  * whenever the group changes, so a reader re-renders only the groups that changed.
  */
 struct group_cache {
-    char *json; /* the group's object in /api/v1/metrics, NULL when stale */
-    size_t json_len;
+    /* "," and the group's object in /api/v1/metrics, NULL when stale; a response being sent
+       may hold another reference after the store dropped its own */
+    struct rcbytes *json;
 };
 
 /*
@@ -88,6 +103,13 @@ struct famidx {
     struct stored_family *members; /* linked through idx_next, in no particular order */
     struct ordset order;           /* every stored metric of this name, in exposition order
                                       (expo_metric_cmp), kept up to date on every mutation */
+    /*
+     * The gzip-compressed rendering of the whole family, kept by the scrape that last
+     * compressed it (gather.c) for the format and escaping gz_key, NULL when there is none.
+     * Any change of a member drops it, so it is never stale.
+     */
+    struct gzip_segment *gz;
+    int gz_key;
 };
 
 /*
@@ -97,7 +119,7 @@ struct famidx {
 struct store {
     struct hmap groups;           /* keystr -> struct group */
     struct hmap families;         /* family name -> struct famidx */
-    struct hmap series;           /* identity hash (name + sorted labels) -> (uintptr_t) count */
+    struct u64map series;         /* identity hash (name + sorted labels) -> count */
     uint64_t duplicate_series;    /* sum over identities of (count - 1): non-zero = inconsistent */
     struct group **sorted_groups; /* cache for store_groups_sorted, NULL when stale */
     struct famidx **sorted_families; /* cache for store_families_sorted, NULL when stale */

@@ -33,4 +33,20 @@ char *strbuf_detach(struct strbuf *sb, size_t *len);
 /* A C string view of the contents ("" when empty); borrowed, valid until the next change. */
 const char *strbuf_str(const struct strbuf *sb);
 
+/*
+ * Immutable bytes shared by reference count: a cached rendering that a response still being
+ * sent keeps alive after the cache dropped it. Created with one reference (the creator's);
+ * freed by the rcbytes_unref() that drops the last.
+ */
+struct rcbytes {
+    unsigned refs;
+    size_t len;
+    char data[]; /* len bytes, then a NUL */
+};
+
+/* Take the contents of sb (left empty) as new shared bytes. */
+struct rcbytes *rcbytes_from_strbuf(struct strbuf *sb);
+struct rcbytes *rcbytes_ref(struct rcbytes *b);
+void rcbytes_unref(struct rcbytes *b); /* NULL is fine */
+
 #endif

@@ -306,49 +306,54 @@ family_object(const struct stored_family *sf)
     return o;
 }
 
+const struct rcbytes *
+api_group_json(struct store *st, struct group *g)
+{
+    struct strbuf one = STRBUF_INIT;
+    json_t *o;
+    size_t j;
+
+    if (g->cache.json != NULL)
+        return g->cache.json;
+    /* Rendered once per change of the group (the store drops the cache). */
+    o = json_object();
+    json_object_set_new(o, "labels", labels_object(g->key.labels, g->key.n));
+    json_object_set_new(o, "last_push_successful",
+                        group_last_push_successful(g) ? json_true() : json_false());
+    if (g->expiring) {
+        /* Ours (docs/ttl.md): only for groups that expire. */
+        int64_t ttl = group_effective_ttl(st, g);
+
+        json_object_set_new(o, "expires_at", jtime(&g->expires));
+        json_object_set_new(o, "ttl_seconds",
+                            ttl % 1000000000LL == 0 ? json_integer((json_int_t)(ttl / 1000000000LL))
+                                                    : json_real((double)ttl / 1e9));
+    }
+    /* Family keys come last and may overwrite "labels" (upstream quirk, §13.7). */
+    for (j = 0; j < g->nfams; j++)
+        json_object_set_new(o, g->fams[j]->mf->name, family_object(g->fams[j]));
+    o = as_go_map(o);
+    strbuf_addch(&one, ',');
+    dump_go_append(&one, o);
+    json_decref(o);
+    g->cache.json = rcbytes_from_strbuf(&one);
+    return g->cache.json;
+}
+
 char *
 api_metrics_json(struct store *st)
 {
     struct strbuf sb = STRBUF_INIT;
     struct group *const *groups;
-    size_t n, i, j;
+    size_t n, i;
 
-    /* One group at a time: the tree of a whole large store would cost far more memory. */
-    strbuf_addstr(&sb, "{\"status\":\"success\",\"data\":[");
+    strbuf_addstr(&sb, API_METRICS_HEAD);
     groups = store_groups_sorted(st, &n);
     for (i = 0; i < n; i++) {
-        struct group *g = groups[i];
-
-        if (g->cache.json == NULL) {
-            /* Rendered once per change of the group (the store drops the cache). */
-            struct strbuf one = STRBUF_INIT;
-            json_t *o = json_object();
-
-            json_object_set_new(o, "labels", labels_object(g->key.labels, g->key.n));
-            json_object_set_new(o, "last_push_successful",
-                                group_last_push_successful(g) ? json_true() : json_false());
-            if (g->expiring) {
-                /* Ours (docs/ttl.md): only for groups that expire. */
-                int64_t ttl = group_effective_ttl(st, g);
-
-                json_object_set_new(o, "expires_at", jtime(&g->expires));
-                json_object_set_new(o, "ttl_seconds",
-                                    ttl % 1000000000LL == 0
-                                        ? json_integer((json_int_t)(ttl / 1000000000LL))
-                                        : json_real((double)ttl / 1e9));
-            }
-            /* Family keys come last and may overwrite "labels" (upstream quirk, §13.7). */
-            for (j = 0; j < g->nfams; j++)
-                json_object_set_new(o, g->fams[j]->mf->name, family_object(g->fams[j]));
-            o = as_go_map(o);
-            dump_go_append(&one, o);
-            json_decref(o);
-            g->cache.json = strbuf_detach(&one, &g->cache.json_len);
-        }
-        if (i > 0)
-            strbuf_addch(&sb, ',');
-        strbuf_add(&sb, g->cache.json, g->cache.json_len);
+        const struct rcbytes *json = api_group_json(st, groups[i]);
+        /* Each group's rendering starts with the comma that separates it from the last. */
+        strbuf_add(&sb, json->data + (i == 0), json->len - (i == 0));
     }
-    strbuf_addstr(&sb, "]}");
+    strbuf_addstr(&sb, API_METRICS_TAIL);
     return strbuf_detach(&sb, NULL);
 }

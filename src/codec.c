@@ -473,6 +473,18 @@ get_array(struct codec_reader *r, size_t min_size, size_t sz, const char *what, 
     return 0;
 }
 
+/* get_array for an array whose count is a 32-bit field (struct metric). */
+static int
+get_arr32(struct codec_reader *r, size_t min_size, size_t sz, const char *what, void **arr,
+          uint32_t *n)
+{
+    size_t len = 0;
+    int rc = get_array(r, min_size, sz, what, arr, &len);
+
+    *n = (uint32_t)len; /* a u32 on the wire */
+    return rc;
+}
+
 /* One side of a native histogram. */
 static int
 get_native_side(struct codec_reader *r, struct bucket_span **spans, size_t *nspans,
@@ -509,7 +521,7 @@ get_metric(struct codec_reader *r, struct metric *m)
     uint16_t flags;
     size_t i, at;
 
-    if (get_array(r, MIN_LABEL, sizeof(*m->labels), "label", (void **)&m->labels, &m->nlabels) < 0)
+    if (get_arr32(r, MIN_LABEL, sizeof(*m->labels), "label", (void **)&m->labels, &m->nlabels) < 0)
         return -1;
     for (i = 0; i < m->nlabels; i++)
         if (codec_get_str(r, &m->labels[i].name) < 0 || codec_get_str(r, &m->labels[i].value) < 0)
@@ -543,7 +555,7 @@ get_metric(struct codec_reader *r, struct metric *m)
     if (r->err != NULL)
         return -1;
     if (flags & MF_QUANTILES) {
-        if (get_array(r, 16, sizeof(*m->quantiles), "quantile", (void **)&m->quantiles,
+        if (get_arr32(r, 16, sizeof(*m->quantiles), "quantile", (void **)&m->quantiles,
                       &m->nquantiles) < 0)
             return -1;
         for (i = 0; i < m->nquantiles; i++) {
@@ -552,7 +564,7 @@ get_metric(struct codec_reader *r, struct metric *m)
         }
     }
     if (flags & MF_BUCKETS) {
-        if (get_array(r, 24, sizeof(*m->buckets), "bucket", (void **)&m->buckets, &m->nbuckets) < 0)
+        if (get_arr32(r, 24, sizeof(*m->buckets), "bucket", (void **)&m->buckets, &m->nbuckets) < 0)
             return -1;
         for (i = 0; i < m->nbuckets; i++) {
             codec_get_f64(r, &m->buckets[i].upper_bound);

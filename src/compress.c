@@ -1,4 +1,5 @@
 /* compress.c - gzip decoding of request bodies and gzip encoding of responses, with zlib */
+#include <stdlib.h>
 #include <string.h>
 
 #include <zlib.h>
@@ -109,4 +110,171 @@ gzip_compress(const void *data, size_t len, struct strbuf *out)
     out->data[out->len] = '\0';
     deflateEnd(&zs);
     return zr == Z_STREAM_END ? 0 : -1;
+}
+
+struct gzip_segment *
+gzip_segment_ref(struct gzip_segment *seg)
+{
+    seg->refs++;
+    return seg;
+}
+
+void
+gzip_segment_unref(struct gzip_segment *seg)
+{
+    if (seg == NULL || --seg->refs > 0)
+        return;
+    strbuf_free(&seg->z);
+    free(seg);
+}
+
+/* Run deflate over what is in zs.next_in with flush mode `flush`, appending to w->out. */
+static void
+writer_deflate(struct gzip_writer *w, int flush)
+{
+    z_stream *zs = w->zs;
+    int zr;
+
+    if (w->failed)
+        return;
+    do {
+        size_t before;
+
+        strbuf_grow(&w->out, 65536);
+        before = w->out.len;
+        zs->next_out = (unsigned char *)w->out.data + w->out.len;
+        zs->avail_out = (uInt)(w->out.cap - w->out.len - 1);
+        zr = deflate(zs, flush);
+        w->out.len = (size_t)((char *)zs->next_out - w->out.data);
+        w->out.data[w->out.len] = '\0';
+        if (w->seg != NULL)
+            strbuf_add(&w->seg->z, w->out.data + before, w->out.len - before);
+        if (zr == Z_STREAM_ERROR) {
+            w->failed = 1;
+            return;
+        }
+        /* Done when deflate left room: all input taken and, for a flush, all output out. */
+    } while (zs->avail_out == 0 || (flush == Z_FINISH && zr != Z_STREAM_END));
+}
+
+/* Feed len bytes (any size: zlib counts in uInt) with flush mode `flush` at the end. */
+static void
+writer_feed(struct gzip_writer *w, const void *data, size_t len, int flush)
+{
+    z_stream *zs = w->zs;
+    const unsigned char *p = data;
+
+    do {
+        size_t n = len > 0x40000000 ? 0x40000000 : len;
+        zs->next_in = (unsigned char *)p;
+        zs->avail_in = (uInt)n;
+        p += n;
+        len -= n;
+        writer_deflate(w, len == 0 ? flush : Z_NO_FLUSH);
+    } while (len > 0);
+}
+
+int
+gzip_writer_init(struct gzip_writer *w)
+{
+    /* A fixed header: no name, no time, XFL 4 (fastest), OS 3 (Unix), as zlib writes it. */
+    static const unsigned char header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 3};
+    z_stream *zs = xcalloc(1, sizeof(*zs));
+
+    memset(w, 0, sizeof(*w));
+    /* Level 1: scrapes of megabytes must not stall the event loop; size matters less. */
+    if (deflateInit2(zs, Z_BEST_SPEED, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        free(zs);
+        return -1;
+    }
+    w->zs = zs;
+    w->crc = crc32(0L, Z_NULL, 0);
+    strbuf_add(&w->out, header, sizeof(header));
+    return 0;
+}
+
+void
+gzip_writer_write(struct gzip_writer *w, const void *data, size_t len)
+{
+    if (len == 0)
+        return;
+    w->crc = crc32(w->crc, data, (uInt)len);
+    w->rawlen += (unsigned long)len;
+    if (w->seg != NULL) {
+        w->seg->crc = crc32(w->seg->crc, data, (uInt)len);
+        w->seg->rawlen += len;
+    }
+    writer_feed(w, data, len, Z_NO_FLUSH);
+    w->dirty = 1;
+}
+
+/* Make the next bytes independent of everything before them (and byte-aligned). */
+static void
+writer_reset_history(struct gzip_writer *w)
+{
+    if (!w->dirty)
+        return;
+    ((z_stream *)w->zs)->avail_in = 0;
+    writer_deflate(w, Z_FULL_FLUSH);
+    w->dirty = 0;
+}
+
+void
+gzip_writer_segment_begin(struct gzip_writer *w)
+{
+    writer_reset_history(w);
+    w->seg = xcalloc(1, sizeof(*w->seg));
+    w->seg->refs = 1;
+    w->seg->crc = crc32(0L, Z_NULL, 0);
+}
+
+struct gzip_segment *
+gzip_writer_segment_end(struct gzip_writer *w)
+{
+    struct gzip_segment *seg;
+
+    /* A sync flush ends it byte-aligned; the history it leaves is this stream's own. */
+    ((z_stream *)w->zs)->avail_in = 0;
+    writer_deflate(w, Z_SYNC_FLUSH);
+    seg = w->seg;
+    w->seg = NULL;
+    return seg;
+}
+
+void
+gzip_writer_splice(struct gzip_writer *w, const struct gzip_segment *seg)
+{
+    /* The compressor must not refer back into bytes it has not seen: reset it first. */
+    writer_reset_history(w);
+    strbuf_add(&w->out, seg->z.data, seg->z.len);
+    w->crc = crc32_combine(w->crc, seg->crc, (z_off_t)seg->rawlen);
+    w->rawlen += (unsigned long)seg->rawlen;
+}
+
+int
+gzip_writer_finish(struct gzip_writer *w)
+{
+    unsigned char trailer[8];
+    int i;
+
+    ((z_stream *)w->zs)->avail_in = 0;
+    writer_deflate(w, Z_FINISH);
+    for (i = 0; i < 4; i++) {
+        trailer[i] = (unsigned char)(w->crc >> (8 * i));
+        trailer[4 + i] = (unsigned char)(w->rawlen >> (8 * i));
+    }
+    strbuf_add(&w->out, trailer, sizeof(trailer));
+    return w->failed ? -1 : 0;
+}
+
+void
+gzip_writer_free(struct gzip_writer *w)
+{
+    if (w->zs != NULL) {
+        deflateEnd(w->zs);
+        free(w->zs);
+    }
+    gzip_segment_unref(w->seg);
+    strbuf_free(&w->out);
+    memset(w, 0, sizeof(*w));
 }

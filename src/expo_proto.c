@@ -1,8 +1,10 @@
 /* expo_proto.c - length-delimited protobuf (io.prometheus.client.MetricFamily) output */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "expo_proto.h"
+#include "xmalloc.h"
 
 /* Protobuf wire types. */
 #define WT_VARINT 0
@@ -312,12 +314,101 @@ expo_proto_family_list(struct strbuf *out, const struct family_list *fl)
     }
 }
 
+/*
+ * Encode every metric of a stored family into its cache (struct stored_family.proto) for
+ * scheme esc, exactly as put_metric() writes it into a MetricFamily. The cache is a
+ * reader-side memo: the family's data does not change. scratch and off are buffers to encode
+ * in (kept by the caller across families), so that the cache is allocated once at its exact
+ * size.
+ */
+static void
+fill_proto_cache(struct stored_family *sf, enum name_escaping esc, struct strbuf *scratch,
+                 size_t **off, size_t *off_cap)
+{
+    size_t i, n = sf->mf->nmetrics;
+
+    if (n + 1 > *off_cap) {
+        *off_cap = n + 1 > 2 * *off_cap ? n + 1 : 2 * *off_cap;
+        *off = xreallocarray(*off, *off_cap, sizeof(**off));
+    }
+    strbuf_reset(scratch);
+    for (i = 0; i < n; i++) {
+        (*off)[i] = scratch->len;
+        put_metric(scratch, &sf->mf->metrics[i], esc);
+    }
+    (*off)[n] = scratch->len;
+    free(sf->proto);
+    sf->proto = render_cache_new((int)esc, *off, n, scratch->data);
+}
+
+/*
+ * The same bytes as expo_proto_family() for every gathered family, but the stored series are
+ * copied from their family's cache (encoded by the first scrape after the family changed).
+ * Each family is done in two passes: the first sums the length of the MetricFamily message
+ * (header, cached metrics, own metrics encoded into a side buffer), so that the length
+ * prefix is written in front of the body at once instead of moving the body behind it.
+ */
 void
 gather_render_proto(const struct gather *g, enum name_escaping esc, struct strbuf *out)
 {
-    size_t i;
+    struct strbuf side = STRBUF_INIT, scratch = STRBUF_INIT;
+    size_t *ownoff = NULL, ownoff_cap = 0, *off = NULL, off_cap = 0, i, j;
 
-    for (i = 0; i < g->n; i++)
-        expo_proto_family(out, g->v[i].name, g->v[i].help, g->v[i].type, g->v[i].metrics,
-                          g->v[i].nmetrics, esc);
+    for (i = 0; i < g->n; i++) {
+        const struct gathered_family *gf = &g->v[i];
+        size_t head, len, nown = 0;
+
+        /* Pass 1: the header and the own metrics into side, the length of everything. */
+        strbuf_reset(&side);
+        put_name(&side, F_FAMILY_NAME, gf->name, esc);
+        if (gf->help != NULL)
+            put_string(&side, F_FAMILY_HELP, gf->help);
+        put_uint(&side, F_FAMILY_TYPE, (uint64_t)gf->type);
+        head = side.len;
+        len = 0;
+        for (j = 0; j < gf->nmetrics; j++) {
+            const struct series_node *sn = gf->nodes[j];
+            struct stored_family *sf;
+
+            if (sn == NULL) {
+                if (nown + 2 > ownoff_cap) {
+                    ownoff_cap = ownoff_cap != 0 ? 2 * ownoff_cap : 16;
+                    ownoff = xreallocarray(ownoff, ownoff_cap, sizeof(*ownoff));
+                }
+                ownoff[nown++] = side.len;
+                put_metric(&side, gf->metrics[j], esc);
+                continue;
+            }
+            sf = sn->sf;
+            if (sf->proto == NULL || sf->proto->esc != (int)esc)
+                fill_proto_cache(sf, esc, &scratch, &off, &off_cap);
+            len += sf->proto->off[sn->i + 1] - sf->proto->off[sn->i];
+        }
+        if (nown > 0)
+            ownoff[nown] = side.len;
+        len += side.len;
+
+        /* Pass 2: the length prefix, the header, the metrics in order. */
+        put_varint(out, len);
+        strbuf_grow(out, len);
+        strbuf_add(out, side.data, head);
+        nown = 0;
+        for (j = 0; j < gf->nmetrics; j++) {
+            const struct series_node *sn = gf->nodes[j];
+
+            if (sn == NULL) {
+                strbuf_add(out, side.data + ownoff[nown], ownoff[nown + 1] - ownoff[nown]);
+                nown++;
+            } else {
+                const struct stored_family *sf = sn->sf;
+
+                strbuf_add(out, sf->proto->data + sf->proto->off[sn->i],
+                           sf->proto->off[sn->i + 1] - sf->proto->off[sn->i]);
+            }
+        }
+    }
+    free(ownoff);
+    free(off);
+    strbuf_free(&side);
+    strbuf_free(&scratch);
 }

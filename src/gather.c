@@ -3,6 +3,8 @@
 #include <string.h>
 
 #include "check.h"
+#include "compress.h"
+#include "expo_proto.h"
 #include "exposition.h"
 #include "gather.h"
 #include "selfmetrics.h"
@@ -78,6 +80,7 @@ merge_one(struct gathered_family *gf, const struct metric_family *own, const str
     if (fi != NULL)
         ordset_iter_done(&it);
     free(ownm);
+    gf->idx = own == NULL ? (struct famidx *)fi : NULL;
     if (own != NULL) {
         gf->name = own->name;
         gf->help = own->help;
@@ -165,49 +168,208 @@ gather_render_text(const struct gather *g, struct strbuf *out)
 
 /*
  * Render every metric of a stored family into its cache (struct stored_family.text) for
- * scheme esc. The cache is a reader-side memo: the family's data does not change.
+ * scheme esc. The cache is a reader-side memo: the family's data does not change. The lines
+ * are rendered in scratch buffers kept across calls, so the cache is allocated once, at its
+ * exact size.
  */
 static void
 fill_render_cache(struct stored_family *sf, enum name_escaping esc)
 {
-    struct strbuf text = STRBUF_INIT;
+    static struct strbuf text = STRBUF_INIT;
+    static size_t *off;
+    static size_t off_cap;
     size_t i, n = sf->mf->nmetrics;
 
-    free(sf->text);
-    free(sf->text_off);
-    sf->text_off = xreallocarray(NULL, n + 1, sizeof(*sf->text_off));
+    if (n + 1 > off_cap) {
+        off_cap = n + 1 > 2 * off_cap ? n + 1 : 2 * off_cap;
+        off = xreallocarray(off, off_cap, sizeof(*off));
+    }
+    strbuf_reset(&text);
     for (i = 0; i < n; i++) {
-        sf->text_off[i] = text.len;
+        off[i] = text.len;
         expo_text_metric(&text, sf->mf->name, &sf->mf->metrics[i], esc);
     }
-    sf->text_off[n] = text.len;
-    sf->text = strbuf_detach(&text, NULL);
-    sf->text_esc = (int)esc;
+    off[n] = text.len;
+    free(sf->text);
+    sf->text = render_cache_new((int)esc, off, n, text.data);
+    /* One huge family must not pin its size in the scratch buffer. */
+    if (text.cap > 1024 * 1024)
+        strbuf_free(&text);
+}
+
+/* Render one gathered family in text format. */
+static void
+render_text_family(const struct gathered_family *gf, enum name_escaping esc, struct strbuf *out)
+{
+    size_t j;
+
+    expo_text_header(out, gf->name, gf->help, gf->type, esc);
+    for (j = 0; j < gf->nmetrics; j++) {
+        const struct series_node *sn = gf->nodes[j];
+        struct stored_family *sf;
+
+        if (sn == NULL) {
+            expo_text_metric(out, gf->name, gf->metrics[j], esc);
+            continue;
+        }
+        /* Stored series: copy the lines rendered when the family last changed. */
+        sf = sn->sf;
+        if (sf->text == NULL || sf->text->esc != (int)esc)
+            fill_render_cache(sf, esc);
+        strbuf_add(out, sf->text->data + sf->text->off[sn->i],
+                   sf->text->off[sn->i + 1] - sf->text->off[sn->i]);
+    }
 }
 
 void
 gather_render_text_esc(const struct gather *g, enum name_escaping esc, struct strbuf *out)
 {
-    size_t i, j;
+    size_t i;
 
+    for (i = 0; i < g->n; i++)
+        render_text_family(&g->v[i], esc, out);
+}
+
+/*
+ * Families whose rendering is smaller than this are compressed on every scrape rather than
+ * kept: a segment restarts the compressor's history, which costs ratio on small pieces.
+ */
+#define GZIP_SEGMENT_MIN 4096
+
+/* One family of a gzip scrape: a kept segment, or a range of the rendered text. */
+struct gzip_item {
+    struct gzip_segment *seg; /* a reference, or NULL */
+    size_t off, len;          /* in gzip_scrape.plain when seg == NULL */
+    struct famidx *fi;        /* where to keep the segment; NULL: compress only */
+};
+
+struct gzip_scrape {
+    struct store *st; /* borrowed, for its generation only */
+    uint64_t generation;
+    int key; /* format and escaping, as struct famidx.gz_key */
+    struct strbuf plain;
+    struct gzip_item *items;
+    size_t nitems, next; /* next: the item being compressed */
+    size_t done;         /* bytes of items[next] compressed so far */
+    struct gzip_writer w;
+    int finished;
+};
+
+struct gzip_scrape *
+gather_gzip_prepare(const struct gather *g, struct store *st, int proto, enum name_escaping esc)
+{
+    struct gzip_scrape *z = xcalloc(1, sizeof(*z));
+    size_t i;
+
+    z->st = st;
+    z->generation = st->generation;
+    z->key = (proto ? 0x100 : 0) | ((int)esc + 1);
+    if (gzip_writer_init(&z->w) != 0) {
+        free(z);
+        return NULL;
+    }
+    z->items = xreallocarray(NULL, g->n + 1, sizeof(*z->items));
     for (i = 0; i < g->n; i++) {
         const struct gathered_family *gf = &g->v[i];
+        struct gzip_item *it = &z->items[z->nitems++];
+        struct famidx *fi = gf->idx;
 
-        expo_text_header(out, gf->name, gf->help, gf->type, esc);
-        for (j = 0; j < gf->nmetrics; j++) {
-            const struct series_node *sn = gf->nodes[j];
-            struct stored_family *sf;
-
-            if (sn == NULL) {
-                expo_text_metric(out, gf->name, gf->metrics[j], esc);
-                continue;
-            }
-            /* Stored series: copy the lines rendered when the family last changed. */
-            sf = sn->sf;
-            if (sf->text == NULL || sf->text_esc != (int)esc)
-                fill_render_cache(sf, esc);
-            strbuf_add(out, sf->text + sf->text_off[sn->i],
-                       sf->text_off[sn->i + 1] - sf->text_off[sn->i]);
+        memset(it, 0, sizeof(*it));
+        if (fi != NULL && fi->gz != NULL && fi->gz_key == z->key) {
+            it->seg = gzip_segment_ref(fi->gz);
+            continue;
         }
+        it->off = z->plain.len;
+        if (proto) {
+            struct gather one;
+            memset(&one, 0, sizeof(one));
+            one.v = (struct gathered_family *)gf;
+            one.n = 1;
+            gather_render_proto(&one, esc, &z->plain);
+        } else {
+            render_text_family(gf, esc, &z->plain);
+        }
+        it->len = z->plain.len - it->off;
+        it->fi = it->len >= GZIP_SEGMENT_MIN ? fi : NULL;
     }
+    return z;
+}
+
+int
+gather_gzip_step(struct gzip_scrape *z, size_t budget, struct strbuf *out)
+{
+    size_t spent = 0;
+
+    while (z->next < z->nitems && spent < budget) {
+        struct gzip_item *it = &z->items[z->next];
+        size_t n;
+
+        if (it->seg != NULL) {
+            gzip_writer_splice(&z->w, it->seg);
+            spent += it->seg->z.len;
+            z->next++;
+            continue;
+        }
+        if (z->done == 0 && it->fi != NULL)
+            gzip_writer_segment_begin(&z->w);
+        n = it->len - z->done < budget - spent ? it->len - z->done : budget - spent;
+        gzip_writer_write(&z->w, z->plain.data + it->off + z->done, n);
+        z->done += n;
+        spent += n;
+        if (z->done < it->len)
+            break;
+        if (it->fi != NULL) {
+            struct gzip_segment *seg = gzip_writer_segment_end(&z->w);
+            /* The famidx is still there and unchanged only if the store did not change. */
+            if (z->st->generation == z->generation) {
+                gzip_segment_unref(it->fi->gz);
+                it->fi->gz = seg;
+                it->fi->gz_key = z->key;
+            } else {
+                gzip_segment_unref(seg);
+            }
+        }
+        z->next++;
+        z->done = 0;
+    }
+    if (z->next == z->nitems && !z->finished) {
+        z->finished = 1;
+        if (gzip_writer_finish(&z->w) != 0)
+            return -1;
+    }
+    strbuf_add(out, z->w.out.data, z->w.out.len);
+    strbuf_reset(&z->w.out);
+    if (z->w.failed)
+        return -1;
+    return z->finished ? 0 : 1;
+}
+
+void
+gather_gzip_free(struct gzip_scrape *z)
+{
+    size_t i;
+
+    if (z == NULL)
+        return;
+    for (i = 0; i < z->nitems; i++)
+        gzip_segment_unref(z->items[i].seg);
+    free(z->items);
+    strbuf_free(&z->plain);
+    gzip_writer_free(&z->w);
+    free(z);
+}
+
+int
+gather_render_gzip(const struct gather *g, struct store *st, int proto, enum name_escaping esc,
+                   struct strbuf *out)
+{
+    struct gzip_scrape *z = gather_gzip_prepare(g, st, proto, esc);
+    int rc;
+
+    if (z == NULL)
+        return -1;
+    while ((rc = gather_gzip_step(z, (size_t)1 << 20, out)) == 1)
+        ;
+    gather_gzip_free(z);
+    return rc;
 }

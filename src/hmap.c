@@ -253,3 +253,142 @@ hmap_next(const struct hmap *m, size_t *iter)
     }
     return NULL;
 }
+
+/* ---- u64map: 64-bit keys to 32-bit values, 12 bytes per slot ---- */
+
+#define U64MAP_GOLDEN 0x9e3779b97f4a7c15ULL /* 2^64 / golden ratio: Fibonacci hashing */
+#define U64MAP_MIN_CAP 16
+
+void
+u64map_init(struct u64map *m)
+{
+    memset(m, 0, sizeof(*m));
+}
+
+void
+u64map_free(struct u64map *m)
+{
+    free(m->keys);
+    u64map_init(m);
+}
+
+/* The slot where key's probe run starts. */
+static size_t
+u64map_home(const struct u64map *m, uint64_t key)
+{
+    return (size_t)((key * U64MAP_GOLDEN) >> m->shift);
+}
+
+/* The slot holding key (non-zero) or the empty slot where it would go; cap > 0. */
+static size_t
+u64map_find(const struct u64map *m, uint64_t key)
+{
+    size_t mask = m->cap - 1, i = u64map_home(m, key);
+
+    while (m->keys[i] != 0 && m->keys[i] != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* Move the entries into a table of newcap slots (a power of two >= U64MAP_MIN_CAP). */
+static void
+u64map_resize(struct u64map *m, size_t newcap)
+{
+    uint64_t *oldkeys = m->keys;
+    uint32_t *oldvals = m->vals;
+    size_t oldcap = m->cap, i;
+    unsigned shift = 64;
+
+    for (i = newcap; i > 1; i >>= 1)
+        shift--;
+    m->keys = xcalloc(newcap, sizeof(*m->keys) + sizeof(*m->vals));
+    m->vals = (uint32_t *)(m->keys + newcap);
+    m->cap = newcap;
+    m->shift = shift;
+    for (i = 0; i < oldcap; i++) {
+        if (oldkeys[i] != 0) {
+            size_t at = u64map_find(m, oldkeys[i]);
+
+            m->keys[at] = oldkeys[i];
+            m->vals[at] = oldvals[i];
+        }
+    }
+    free(oldkeys);
+}
+
+uint32_t
+u64map_get(const struct u64map *m, uint64_t key)
+{
+    size_t i;
+
+    if (key == 0)
+        return m->zero_val;
+    if (m->cap == 0)
+        return 0;
+    i = u64map_find(m, key);
+    return m->keys[i] != 0 ? m->vals[i] : 0;
+}
+
+/* Remove key (non-zero) from the table, if present. */
+static void
+u64map_del(struct u64map *m, uint64_t key)
+{
+    size_t mask, i, j, home;
+
+    if (m->cap == 0)
+        return;
+    mask = m->cap - 1;
+    i = u64map_find(m, key);
+    if (m->keys[i] == 0)
+        return;
+    /* Backward shift: move later entries of the probe run into the hole when their home
+     * slot is not cyclically in (hole, entry]. */
+    j = i;
+    for (;;) {
+        j = (j + 1) & mask;
+        if (m->keys[j] == 0)
+            break;
+        home = u64map_home(m, m->keys[j]);
+        if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
+            m->keys[i] = m->keys[j];
+            m->vals[i] = m->vals[j];
+            i = j;
+        }
+    }
+    m->keys[i] = 0;
+    m->vals[i] = 0;
+    m->len--;
+}
+
+void
+u64map_set(struct u64map *m, uint64_t key, uint32_t val)
+{
+    size_t i;
+
+    if (key == 0) {
+        if (m->zero_val == 0 && val != 0)
+            m->len++;
+        else if (m->zero_val != 0 && val == 0)
+            m->len--;
+        m->zero_val = val;
+        return;
+    }
+    if (val == 0) {
+        u64map_del(m, key);
+        return;
+    }
+    if ((m->len + 1) * 4 > m->cap * 3)
+        u64map_resize(m, m->cap != 0 ? m->cap * 2 : U64MAP_MIN_CAP);
+    i = u64map_find(m, key);
+    if (m->keys[i] == 0) {
+        m->keys[i] = key;
+        m->len++;
+    }
+    m->vals[i] = val;
+}
+
+size_t
+u64map_bytes(const struct u64map *m)
+{
+    return m->cap * (sizeof(*m->keys) + sizeof(*m->vals));
+}

@@ -440,6 +440,15 @@ http_reply_ref(struct http_ctx *c, int code, const char *content_type, const voi
 }
 
 void
+http_reply_buffer(struct http_ctx *c, int code, const char *content_type, struct evbuffer *body)
+{
+    reply_headers(c, code, content_type, evbuffer_get_length(body));
+    if (c->cmd == EVHTTP_REQ_HEAD)
+        evbuffer_drain(body, evbuffer_get_length(body));
+    reply_send(c, code, body);
+}
+
+void
 http_reply_error(struct http_ctx *c, int code, const char *msg)
 {
     struct strbuf sb = STRBUF_INIT;

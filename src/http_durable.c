@@ -43,16 +43,24 @@ held_unlink(struct held *h)
     h->prev = h->next = NULL;
 }
 
-/* A connection is going away: forget the requests it is about to free. */
+/*
+ * A connection is going away: forget its held requests. One still attached goes with the
+ * connection; one libevent detached (an unanswered request on a failed connection is left
+ * to its user) is freed here.
+ */
 static void
 held_closecb(struct evhttp_connection *evcon, void *arg)
 {
     struct held *h;
 
     (void)arg;
-    for (h = held_head; h != NULL; h = h->next)
-        if (h->evcon == evcon && h->req != NULL && evhttp_request_get_connection(h->req) == evcon)
-            h->req = NULL;
+    for (h = held_head; h != NULL; h = h->next) {
+        if (h->evcon != evcon || h->req == NULL)
+            continue;
+        if (evhttp_request_get_connection(h->req) == NULL)
+            evhttp_request_free(h->req);
+        h->req = NULL;
+    }
 }
 
 /* The group commit finished: send the held reply (or a 500 when it failed). */

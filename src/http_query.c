@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
 #include <event2/http.h>
 
 #include "api.h"
@@ -91,11 +92,13 @@ negotiate_gzip(const char *accept_encoding)
 }
 
 /*
- * Scrape bodies run to megabytes. Their buffers are kept across scrapes (no fresh pages to
- * fault in each time) and handed to libevent by reference (no second copy); a buffer still
- * being sent to a slow client is not reused, and a scrape that finds none free uses a
- * temporary one.
+ * Scrape bodies run to megabytes. They are handed to libevent by reference (no second
+ * copy). A buffer is kept for the next scrape only while it is small: a large one goes back
+ * to the system once sent (main.c keeps large allocations in their own mappings), so an
+ * idle gateway does not hold the size of its last scrape. A buffer still being sent to a
+ * slow client is not reused; a scrape that finds none free uses a temporary one.
  */
+#define SCRAPE_BUF_KEEP (256 * 1024)
 #define SCRAPE_BUFS 4
 struct scrape_buf {
     struct strbuf sb;
@@ -137,10 +140,34 @@ scrape_buf_done(const void *data, size_t len, void *arg)
         free(b);
         return;
     }
-    /* Keep the capacity, unless a much larger store left it oversized. */
-    if (b->sb.cap > 4 * (b->sb.len + 65536))
+    if (b->sb.cap > SCRAPE_BUF_KEEP)
         strbuf_free(&b->sb);
     b->busy = 0;
+}
+
+/*
+ * A gzip scrape is compressed a slice at a time, each slice when the previous one has left
+ * the output buffer: compressing megabytes never holds up pushes for long.
+ */
+#define GZIP_SLICE (256 * 1024)
+
+static int
+gzip_fill(void *arg, struct evbuffer *out)
+{
+    struct strbuf sb = STRBUF_INIT;
+    int rc = gather_gzip_step(arg, GZIP_SLICE, &sb);
+
+    if (rc < 0)
+        log_error("gzip compression of a scrape failed; the response is cut short");
+    evbuffer_add(out, sb.data, sb.len);
+    strbuf_free(&sb);
+    return rc > 0;
+}
+
+static void
+gzip_done(void *arg)
+{
+    gather_gzip_free(arg);
 }
 
 void
@@ -150,7 +177,7 @@ http_handle_metrics(struct http_ctx *c)
     const char *ae = evhttp_find_header(in, "Accept-Encoding");
     struct expo_choice choice;
     struct gather g;
-    struct scrape_buf *text, *gz;
+    struct scrape_buf *text;
     const char *ct;
     char *err = NULL;
 
@@ -173,23 +200,25 @@ http_handle_metrics(struct http_ctx *c)
     /* Format and name escaping from Accept (spec §7.3); compression on top of either. */
     negotiate_format(evhttp_find_header(in, "Accept"), &choice);
     ct = negotiate_content_type(&choice);
+    if (negotiate_gzip(ae)) {
+        struct gzip_scrape *z = gather_gzip_prepare(
+            &g, c->gw->store, choice.format == EXPO_PROTO_DELIM, choice.escaping);
+        if (z != NULL) {
+            gather_free(&g);
+            evhttp_add_header(evhttp_request_get_output_headers(c->req), "Content-Encoding",
+                              "gzip");
+            http_reply_stream(c, 200, ct, gzip_fill, gzip_done, z);
+            return;
+        }
+        /* zlib cannot start (memory): answer uncompressed, as a client must accept anyway. */
+        log_error("gzip compression of a scrape failed; answering uncompressed");
+    }
     text = scrape_buf_get();
     if (choice.format == EXPO_PROTO_DELIM)
         gather_render_proto(&g, choice.escaping, &text->sb);
     else
         gather_render_text_esc(&g, choice.escaping, &text->sb);
     gather_free(&g);
-    if (negotiate_gzip(ae)) {
-        gz = scrape_buf_get();
-        if (gzip_compress(text->sb.data, text->sb.len, &gz->sb) == 0) {
-            scrape_buf_done(NULL, 0, text);
-            evhttp_add_header(evhttp_request_get_output_headers(c->req), "Content-Encoding",
-                              "gzip");
-            http_reply_ref(c, 200, ct, gz->sb.data, gz->sb.len, scrape_buf_done, gz);
-            return;
-        }
-        scrape_buf_done(NULL, 0, gz);
-    }
     http_reply_ref(c, 200, ct, strbuf_str(&text->sb), text->sb.len, scrape_buf_done, text);
 }
 
@@ -366,14 +395,65 @@ http_handle_api_status(struct http_ctx *c)
     selfmetrics_count_request(HANDLER_API_STATUS, http_method_name(c->cmd), 200);
 }
 
+/* /api/v1/metrics being sent: the groups' renderings, copied out a slice at a time. */
+#define API_SLICE (256 * 1024)
+struct api_stream {
+    struct rcbytes **pieces; /* a reference each */
+    size_t n, next;
+};
+
+static int
+api_fill(void *arg, struct evbuffer *out)
+{
+    struct api_stream *as = arg;
+    size_t added = 0;
+
+    if (as->next == 0)
+        evbuffer_add(out, API_METRICS_HEAD, strlen(API_METRICS_HEAD));
+    while (as->next < as->n && added < API_SLICE) {
+        const struct rcbytes *json = as->pieces[as->next];
+        /* Each rendering starts with the comma that separates it from the one before. */
+        size_t skip = as->next == 0;
+
+        evbuffer_add(out, json->data + skip, json->len - skip);
+        added += json->len;
+        as->next++;
+    }
+    if (as->next < as->n)
+        return 1;
+    evbuffer_add(out, API_METRICS_TAIL, strlen(API_METRICS_TAIL));
+    return 0;
+}
+
+static void
+api_done(void *arg)
+{
+    struct api_stream *as = arg;
+    size_t i;
+
+    for (i = 0; i < as->n; i++)
+        rcbytes_unref(as->pieces[i]);
+    free(as->pieces);
+    free(as);
+}
+
 void
 http_handle_api_metrics(struct http_ctx *c)
 {
-    char *body = api_metrics_json(c->gw->store);
+    struct api_stream *as = xcalloc(1, sizeof(*as));
+    struct group *const *groups;
+    size_t i;
 
+    /*
+     * The body is the groups' cached renderings as they are now: the stream holds a
+     * reference to each, so groups that change while it is sent do not change it.
+     */
+    groups = store_groups_sorted(c->gw->store, &as->n);
+    as->pieces = xreallocarray(NULL, as->n + 1, sizeof(*as->pieces));
+    for (i = 0; i < as->n; i++)
+        as->pieces[i] = rcbytes_ref((struct rcbytes *)api_group_json(c->gw->store, groups[i]));
     api_headers(c);
-    http_reply(c, 200, "application/json", body, strlen(body));
-    free(body);
+    http_reply_stream(c, 200, "application/json", api_fill, api_done, as);
     selfmetrics_count_request(HANDLER_API_METRICS, http_method_name(c->cmd), 200);
 }
 

@@ -180,6 +180,14 @@ main(int argc, char **argv)
     int rc, check;
     pid_t running;
 
+#ifdef __GLIBC__
+    /*
+     * Response buffers of megabytes come and go with every scrape. A fixed threshold keeps
+     * them in their own mappings, returned to the system when freed; glibc's adaptive one
+     * would move them onto the heap after the first, where they stay resident.
+     */
+    mallopt(M_MMAP_THRESHOLD, 512 * 1024);
+#endif
     /* Precedence: defaults < --config.file (keys, then PUSHGATEWAY_OPTS) < command line. */
     config_defaults(&cfg);
     cfg_file = config_file_from_args(argc, argv, &check);

@@ -191,16 +191,165 @@ metric_family_intern(struct metric_family *mf)
             intern_swap(&m->labels[j].value);
         }
     }
-    mf->interned = 1;
+    mf->interned = MF_INTERNED;
+}
+
+/* Bytes rounded up to the block's alignment (every part of a packed family starts aligned). */
+#define PACK_ALIGN(n) (((n) + 7) & ~(size_t)7)
+
+/* *off += PACK_ALIGN(n * size), overflow-checked; returns the old *off. */
+static size_t
+pack_reserve(size_t *off, size_t n, size_t size)
+{
+    size_t at = *off, bytes;
+
+    if (size != 0 && n > (SIZE_MAX - 8) / size)
+        abort();
+    bytes = PACK_ALIGN(n * size);
+    if (bytes > SIZE_MAX - at)
+        abort();
+    *off = at + bytes;
+    return at;
+}
+
+/* Bytes of a packed native histogram part (the struct and its arrays). */
+static size_t
+native_packed_size(const struct native_histogram *nh)
+{
+    size_t off = 0;
+
+    pack_reserve(&off, 1, sizeof(*nh));
+    pack_reserve(&off, nh->nneg_spans, sizeof(*nh->neg_spans));
+    pack_reserve(&off, nh->nneg_deltas, sizeof(*nh->neg_deltas));
+    pack_reserve(&off, nh->nneg_counts, sizeof(*nh->neg_counts));
+    pack_reserve(&off, nh->npos_spans, sizeof(*nh->pos_spans));
+    pack_reserve(&off, nh->npos_deltas, sizeof(*nh->pos_deltas));
+    pack_reserve(&off, nh->npos_counts, sizeof(*nh->pos_counts));
+    return off;
+}
+
+/* Copy n elements of size sz to block + *off (advancing it), or NULL when there are none. */
+static void *
+pack_array(char *block, size_t *off, const void *src, size_t n, size_t sz)
+{
+    void *p;
+
+    if (n == 0)
+        return NULL;
+    p = block + pack_reserve(off, n, sz);
+    memcpy(p, src, n * sz);
+    return p;
+}
+
+/* Copy a native histogram part into block + *off (advancing it). */
+static struct native_histogram *
+native_pack(char *block, size_t *off, const struct native_histogram *src)
+{
+    struct native_histogram *nh =
+        (struct native_histogram *)(block + pack_reserve(off, 1, sizeof(*nh)));
+
+    *nh = *src;
+    nh->neg_spans =
+        pack_array(block, off, src->neg_spans, src->nneg_spans, sizeof(*src->neg_spans));
+    nh->neg_deltas =
+        pack_array(block, off, src->neg_deltas, src->nneg_deltas, sizeof(*src->neg_deltas));
+    nh->neg_counts =
+        pack_array(block, off, src->neg_counts, src->nneg_counts, sizeof(*src->neg_counts));
+    nh->pos_spans =
+        pack_array(block, off, src->pos_spans, src->npos_spans, sizeof(*src->pos_spans));
+    nh->pos_deltas =
+        pack_array(block, off, src->pos_deltas, src->npos_deltas, sizeof(*src->pos_deltas));
+    nh->pos_counts =
+        pack_array(block, off, src->pos_counts, src->npos_counts, sizeof(*src->pos_counts));
+    return nh;
+}
+
+struct metric_family *
+metric_family_pack(struct metric_family *mf, size_t head, size_t per_metric, void **headp,
+                   void **per_metricp)
+{
+    size_t off = 0, at_head, at_metrics, at_per, i;
+    struct metric_family *pf;
+    char *block;
+
+    if (mf->interned == MF_PACKED)
+        abort(); /* packed families are final */
+    /* The strings first: the copy takes over mf's interned references. */
+    metric_family_intern(mf);
+    pack_reserve(&off, 1, sizeof(*mf));
+    at_head = pack_reserve(&off, 1, head);
+    at_metrics = pack_reserve(&off, mf->nmetrics, sizeof(*mf->metrics));
+    at_per = pack_reserve(&off, mf->nmetrics, per_metric);
+    for (i = 0; i < mf->nmetrics; i++) {
+        const struct metric *m = &mf->metrics[i];
+
+        pack_reserve(&off, m->nlabels, sizeof(*m->labels));
+        pack_reserve(&off, m->nquantiles, sizeof(*m->quantiles));
+        pack_reserve(&off, m->nbuckets, sizeof(*m->buckets));
+        if (m->native != NULL) {
+            size_t nsize = native_packed_size(m->native);
+
+            if (nsize > SIZE_MAX - off)
+                abort();
+            off += nsize;
+        }
+    }
+    block = xmalloc(off); /* every part is written below */
+    memset(block + at_head, 0, at_metrics - at_head);
+    memset(block + at_per, 0, mf->nmetrics * per_metric);
+    pf = (struct metric_family *)block;
+    *pf = *mf;
+    pf->interned = MF_PACKED;
+    pf->metrics = mf->nmetrics > 0 ? (struct metric *)(block + at_metrics) : NULL;
+    if (headp != NULL)
+        *headp = head > 0 ? block + at_head : NULL;
+    if (per_metricp != NULL)
+        *per_metricp = per_metric > 0 && mf->nmetrics > 0 ? block + at_per : NULL;
+    /* Everything after the per-metric areas: the arrays, metric by metric. */
+    off = at_per;
+    pack_reserve(&off, mf->nmetrics, per_metric);
+    for (i = 0; i < mf->nmetrics; i++) {
+        struct metric *src = &mf->metrics[i], *dst = &pf->metrics[i];
+
+        *dst = *src;
+        dst->labels = pack_array(block, &off, src->labels, src->nlabels, sizeof(*src->labels));
+        dst->quantiles =
+            pack_array(block, &off, src->quantiles, src->nquantiles, sizeof(*src->quantiles));
+        dst->buckets = pack_array(block, &off, src->buckets, src->nbuckets, sizeof(*src->buckets));
+        dst->native = src->native != NULL ? native_pack(block, &off, src->native) : NULL;
+        /* The label strings now belong to the copy: free only mf's containers. */
+        free(src->labels);
+        free(src->quantiles);
+        free(src->buckets);
+        native_free(src->native);
+    }
+    free(mf->metrics);
+    free(mf);
+    return pf;
 }
 
 void
 metric_family_free(struct metric_family *mf)
 {
-    size_t i;
+    size_t i, j;
 
     if (mf == NULL)
         return;
+    if (mf->interned == MF_PACKED) {
+        /* One block: drop the string references; the arrays live in the block. */
+        for (i = 0; i < mf->nmetrics; i++) {
+            const struct metric *m = &mf->metrics[i];
+
+            for (j = 0; j < m->nlabels; j++) {
+                intern_put(m->labels[j].name);
+                intern_put(m->labels[j].value);
+            }
+        }
+        intern_put(mf->name);
+        intern_put(mf->help);
+        free(mf);
+        return;
+    }
     for (i = 0; i < mf->nmetrics; i++)
         metric_release(&mf->metrics[i], mf->interned);
     free(mf->metrics);

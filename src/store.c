@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "compress.h"
 #include "exposition.h"
 #include "store.h"
 #include "strbuf.h"
@@ -17,7 +18,7 @@ store_init(struct store *st)
     memset(st, 0, sizeof(*st));
     hmap_init(&st->groups);
     hmap_init(&st->families);
-    hmap_init(&st->series);
+    u64map_init(&st->series);
     ordset_init(&st->expiring, expiry_node_cmp);
 }
 
@@ -27,7 +28,7 @@ store_free(struct store *st)
     store_wipe(st);
     hmap_free(&st->groups);
     hmap_free(&st->families);
-    hmap_free(&st->series);
+    u64map_free(&st->series);
     free(st->sorted_groups);
     free(st->sorted_families);
     memset(st, 0, sizeof(*st));
@@ -59,24 +60,24 @@ store_series_hash(const char *name, const struct metric *m)
 uint32_t
 store_series_count(const struct store *st, uint64_t identity)
 {
-    return (uint32_t)(uintptr_t)hmap_get_u64(&st->series, identity);
+    return u64map_get(&st->series, identity);
 }
 
 /* Count one more (delta 1) or one less (delta -1) stored series with this identity. */
 static void
 series_adjust(struct store *st, uint64_t h, int delta)
 {
-    uintptr_t n = (uintptr_t)hmap_get_u64(&st->series, h);
+    uint32_t n = u64map_get(&st->series, h);
 
     if (delta > 0) {
         if (n >= 1)
             st->duplicate_series++;
-        hmap_put_u64(&st->series, h, (void *)(n + 1));
+        u64map_set(&st->series, h, n + 1);
     } else if (n <= 1) {
-        hmap_del_u64(&st->series, h);
+        u64map_set(&st->series, h, 0);
     } else {
         st->duplicate_series--;
-        hmap_put_u64(&st->series, h, (void *)(n - 1));
+        u64map_set(&st->series, h, n - 1);
     }
 }
 
@@ -99,6 +100,14 @@ store_is_timestamp_family(const char *name)
     return strcmp(name, PUSH_TIME_NAME) == 0 || strcmp(name, PUSH_FAILURE_TIME_NAME) == 0;
 }
 
+/* Drop the renderings cached for a family name whose members change. */
+static void
+famidx_invalidate(struct famidx *fi)
+{
+    gzip_segment_unref(fi->gz);
+    fi->gz = NULL;
+}
+
 /* Register a stored family in the family and series indexes. */
 static void
 family_link(struct store *st, struct stored_family *sf)
@@ -117,6 +126,7 @@ family_link(struct store *st, struct stored_family *sf)
     }
     fi->ntype[mf->type]++;
     fi->nmembers++;
+    famidx_invalidate(fi);
     if (!store_is_timestamp_family(mf->name)) {
         sf->group->nseries += mf->nmetrics;
         st->nseries += mf->nmetrics;
@@ -127,8 +137,7 @@ family_link(struct store *st, struct stored_family *sf)
     if (fi->members != NULL)
         fi->members->idx_prev = sf;
     fi->members = sf;
-    sf->nodes = mf->nmetrics > 0 ? xreallocarray(NULL, mf->nmetrics, sizeof(*sf->nodes)) : NULL;
-    for (i = 0; i < mf->nmetrics; i++) {
+    for (i = 0; i < mf->nmetrics; i++) { /* sf->nodes is in mf's block (stored_family_new) */
         series_adjust(st, store_series_hash(mf->name, &mf->metrics[i]), 1);
         sf->nodes[i].m = &mf->metrics[i];
         sf->nodes[i].sf = sf;
@@ -149,11 +158,11 @@ family_unlink_free(struct store *st, struct stored_family *sf)
         series_adjust(st, store_series_hash(mf->name, &mf->metrics[i]), -1);
         ordset_remove(&fi->order, &sf->nodes[i].node);
     }
-    free(sf->nodes);
     free(sf->text);
-    free(sf->text_off);
+    free(sf->proto);
     fi->ntype[mf->type]--;
     fi->nmembers--;
+    famidx_invalidate(fi);
     if (!store_is_timestamp_family(mf->name)) {
         sf->group->nseries -= mf->nmetrics;
         st->nseries -= mf->nmetrics;
@@ -171,8 +180,7 @@ family_unlink_free(struct store *st, struct stored_family *sf)
         free(st->sorted_families);
         st->sorted_families = NULL;
     }
-    metric_family_free(mf);
-    free(sf);
+    metric_family_free(mf); /* sf and its nodes live in mf's block */
 }
 
 /* Binary search for a family of a group; returns its index or the insertion point. */
@@ -210,9 +218,8 @@ group_family(const struct group *g, const char *name)
 static void
 group_invalidate(struct group *g)
 {
-    free(g->cache.json);
+    rcbytes_unref(g->cache.json);
     g->cache.json = NULL;
-    g->cache.json_len = 0;
 }
 
 /* A stored family for mf (taken) in group g, linked into the indexes (not into g->fams). */
@@ -221,11 +228,14 @@ stored_family_new(struct store *st, struct group *g, struct metric_family *mf,
                   const struct timespec *ts)
 {
     struct stored_family *sf;
+    void *head, *nodes;
 
-    /* Stored families share their strings: most label names and values repeat. */
-    metric_family_intern(mf);
-    sf = xcalloc(1, sizeof(*sf));
+    /* Stored families share their strings (most label names and values repeat) and take
+     * one allocation each, stored_family and series nodes included. */
+    mf = metric_family_pack(mf, sizeof(*sf), sizeof(*sf->nodes), &head, &nodes);
+    sf = head;
     sf->mf = mf;
+    sf->nodes = nodes;
     sf->ts = *ts;
     sf->group = g;
     family_link(st, sf);
@@ -765,4 +775,22 @@ group_last_push_successful(const struct group *g)
     okv = ok->mf->metrics[0].value;
     badv = bad->mf->metrics[0].value;
     return !(badv > okv);
+}
+
+struct render_cache *
+render_cache_new(int esc, const size_t *off, size_t n, const char *data)
+{
+    size_t len = off[n] - off[0], i;
+    struct render_cache *rc = xmalloc(sizeof(*rc) + (n + 1) * sizeof(size_t) + len);
+    size_t *o = (size_t *)(rc + 1);
+    char *d = (char *)(o + n + 1);
+
+    for (i = 0; i <= n; i++)
+        o[i] = off[i] - off[0];
+    if (len > 0)
+        memcpy(d, data + off[0], len);
+    rc->esc = esc;
+    rc->off = o;
+    rc->data = d;
+    return rc;
 }

@@ -109,3 +109,31 @@ strbuf_str(const struct strbuf *sb)
 {
     return sb->data != NULL ? sb->data : "";
 }
+
+struct rcbytes *
+rcbytes_from_strbuf(struct strbuf *sb)
+{
+    struct rcbytes *b = xmalloc(sizeof(*b) + sb->len + 1);
+
+    b->refs = 1;
+    b->len = sb->len;
+    if (sb->len > 0)
+        memcpy(b->data, sb->data, sb->len);
+    b->data[b->len] = '\0';
+    strbuf_free(sb);
+    return b;
+}
+
+struct rcbytes *
+rcbytes_ref(struct rcbytes *b)
+{
+    b->refs++;
+    return b;
+}
+
+void
+rcbytes_unref(struct rcbytes *b)
+{
+    if (b != NULL && --b->refs == 0)
+        free(b);
+}

@@ -7,16 +7,38 @@
 #include "store.h"
 #include "strbuf.h"
 
-/* One merged family of a scrape: borrowed pointers into the store or the own families. */
+/*
+ * One merged family of a scrape: borrowed pointers into the store or the own families. A
+ * family made of stored series only is not listed: its series are walked in the store's
+ * order (idx->order) when it is rendered, which costs nothing for a family whose rendering
+ * the store kept. Walk any family's series with gather_iter.
+ */
 struct gathered_family {
     const char *name;
     const char *help; /* NULL when the winning family has no HELP */
     enum metric_type type;
-    const struct metric **metrics;    /* sorted in upstream's order; owned by the gather */
-    const struct series_node **nodes; /* parallel: the stored series, NULL for own metrics */
     size_t nmetrics;
     struct famidx *idx; /* the store's entry when the family is made of stored series only */
+    /* Otherwise (own metrics merged in, or own only), the series listed, owned by the gather: */
+    const struct metric **metrics;    /* sorted in upstream's order */
+    const struct series_node **nodes; /* parallel: the stored series, NULL for own metrics */
 };
+
+/*
+ * The series of a gathered family in upstream's order:
+ *   struct gather_iter gi; gather_iter_init(&gi, gf);
+ *   while (gather_iter_next(&gi, &m, &sn)) ...   (sn: the stored series, NULL if own)
+ *   gather_iter_done(&gi);
+ */
+struct gather_iter {
+    const struct gathered_family *gf;
+    size_t j;
+    struct ordset_iter it;
+};
+void gather_iter_init(struct gather_iter *gi, const struct gathered_family *gf);
+int gather_iter_next(struct gather_iter *gi, const struct metric **m,
+                     const struct series_node **sn);
+void gather_iter_done(struct gather_iter *gi);
 
 /* The result of a gather: families sorted by name, empty ones dropped. */
 struct gather {
@@ -36,9 +58,7 @@ struct gather {
 int gather_collect(struct gather *g, struct store *st, int verify, int utf8_names, char **err);
 void gather_free(struct gather *g);
 
-/* Render a gather in text format 0.0.4 (names that are not legacy-valid quoted, unescaped). */
-void gather_render_text(const struct gather *g, struct strbuf *out);
-/* The same with names escaped by esc (spec §7.3); see expo_text_family_esc(). */
+/* Render a gather in text format 0.0.4 with names escaped by esc (spec §7.3). */
 void gather_render_text_esc(const struct gather *g, enum name_escaping esc, struct strbuf *out);
 
 /*

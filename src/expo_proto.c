@@ -353,6 +353,11 @@ gather_render_proto(const struct gather *g, enum name_escaping esc, struct strbu
 {
     struct strbuf side = STRBUF_INIT, scratch = STRBUF_INIT;
     size_t *ownoff = NULL, ownoff_cap = 0, *off = NULL, off_cap = 0, i, j;
+    const struct series_node **ser = NULL; /* the family's series in order (pass 1) */
+    size_t nser, ser_cap = 0;
+    struct gather_iter gi;
+    const struct series_node *sn;
+    const struct metric *m;
 
     for (i = 0; i < g->n; i++) {
         const struct gathered_family *gf = &g->v[i];
@@ -366,17 +371,24 @@ gather_render_proto(const struct gather *g, enum name_escaping esc, struct strbu
         put_uint(&side, F_FAMILY_TYPE, (uint64_t)gf->type);
         head = side.len;
         len = 0;
-        for (j = 0; j < gf->nmetrics; j++) {
-            const struct series_node *sn = gf->nodes[j];
+        nser = 0;
+        gather_iter_init(&gi, gf);
+        while (gather_iter_next(&gi, &m, &sn)) {
             struct stored_family *sf;
 
+            /* Pass 2 goes over the same series: keep them rather than walk the store again. */
+            if (nser == ser_cap) {
+                ser_cap = ser_cap != 0 ? 2 * ser_cap : 256;
+                ser = xreallocarray(ser, ser_cap, sizeof(*ser));
+            }
+            ser[nser++] = sn;
             if (sn == NULL) {
                 if (nown + 2 > ownoff_cap) {
                     ownoff_cap = ownoff_cap != 0 ? 2 * ownoff_cap : 16;
                     ownoff = xreallocarray(ownoff, ownoff_cap, sizeof(*ownoff));
                 }
                 ownoff[nown++] = side.len;
-                put_metric(&side, gf->metrics[j], esc);
+                put_metric(&side, m, esc);
                 continue;
             }
             sf = sn->sf;
@@ -384,6 +396,7 @@ gather_render_proto(const struct gather *g, enum name_escaping esc, struct strbu
                 fill_proto_cache(sf, esc, &scratch, &off, &off_cap);
             len += sf->proto->off[sn->i + 1] - sf->proto->off[sn->i];
         }
+        gather_iter_done(&gi);
         if (nown > 0)
             ownoff[nown] = side.len;
         len += side.len;
@@ -393,9 +406,8 @@ gather_render_proto(const struct gather *g, enum name_escaping esc, struct strbu
         strbuf_grow(out, len);
         strbuf_add(out, side.data, head);
         nown = 0;
-        for (j = 0; j < gf->nmetrics; j++) {
-            const struct series_node *sn = gf->nodes[j];
-
+        for (j = 0; j < nser; j++) {
+            sn = ser[j];
             if (sn == NULL) {
                 strbuf_add(out, side.data + ownoff[nown], ownoff[nown + 1] - ownoff[nown]);
                 nown++;
@@ -409,6 +421,7 @@ gather_render_proto(const struct gather *g, enum name_escaping esc, struct strbu
     }
     free(ownoff);
     free(off);
+    free(ser);
     strbuf_free(&side);
     strbuf_free(&scratch);
 }

@@ -43,6 +43,18 @@ first_member(const struct famidx *fi)
     return best;
 }
 
+/* HELP and type of a family made of stored series only. */
+static void
+set_stored_help_type(struct gathered_family *gf, const struct famidx *fi)
+{
+    /* An own family without series right now still owns the HELP of its name. */
+    const struct own_family *of = own_family_find(fi->name);
+    const struct stored_family *first = first_member(fi);
+
+    gf->help = of != NULL ? of->help : first->mf->help;
+    gf->type = first->mf->type;
+}
+
 /*
  * Merge own family `own` (may be NULL) and stored families `fi` (may be NULL) into gf. The
  * store keeps each name's series in exposition order, so only the few own metrics are
@@ -57,6 +69,17 @@ merge_one(struct gathered_family *gf, const struct metric_family *own, const str
     struct ordset_iter it;
     size_t i, k = 0;
 
+    gf->idx = own == NULL ? (struct famidx *)fi : NULL;
+    if (own == NULL) {
+        /* Stored series only: walked in the store's order when rendered. */
+        free(ownm);
+        gf->metrics = NULL;
+        gf->nodes = NULL;
+        gf->nmetrics = nstore;
+        gf->name = fi->name;
+        set_stored_help_type(gf, fi);
+        return;
+    }
     for (i = 0; i < nown; i++)
         ownm[i] = &own->metrics[i];
     qsort(ownm, nown, sizeof(*ownm), metric_ptr_cmp);
@@ -80,19 +103,9 @@ merge_one(struct gathered_family *gf, const struct metric_family *own, const str
     if (fi != NULL)
         ordset_iter_done(&it);
     free(ownm);
-    gf->idx = own == NULL ? (struct famidx *)fi : NULL;
-    if (own != NULL) {
-        gf->name = own->name;
-        gf->help = own->help;
-        gf->type = own->type;
-    } else {
-        /* An own family without series right now still owns the HELP of its name. */
-        const struct own_family *of = own_family_find(fi->name);
-        const struct stored_family *first = first_member(fi);
-        gf->name = fi->name;
-        gf->help = of != NULL ? of->help : first->mf->help;
-        gf->type = first->mf->type;
-    }
+    gf->name = own->name;
+    gf->help = own->help;
+    gf->type = own->type;
 }
 
 int
@@ -143,6 +156,43 @@ gather_collect(struct gather *g, struct store *st, int verify, int utf8_names, c
 }
 
 void
+gather_iter_init(struct gather_iter *gi, const struct gathered_family *gf)
+{
+    gi->gf = gf;
+    gi->j = 0;
+    if (gf->metrics == NULL)
+        ordset_iter_init(&gi->it, &gf->idx->order);
+}
+
+int
+gather_iter_next(struct gather_iter *gi, const struct metric **m, const struct series_node **sn)
+{
+    const struct gathered_family *gf = gi->gf;
+
+    if (gf->metrics == NULL) {
+        const struct series_node *node = (const struct series_node *)ordset_iter_next(&gi->it);
+        if (node == NULL)
+            return 0;
+        *m = node->m;
+        *sn = node;
+        return 1;
+    }
+    if (gi->j >= gf->nmetrics)
+        return 0;
+    *m = gf->metrics[gi->j];
+    *sn = gf->nodes[gi->j];
+    gi->j++;
+    return 1;
+}
+
+void
+gather_iter_done(struct gather_iter *gi)
+{
+    if (gi->gf->metrics == NULL)
+        ordset_iter_done(&gi->it);
+}
+
+void
 gather_free(struct gather *g)
 {
     size_t i;
@@ -154,16 +204,6 @@ gather_free(struct gather *g)
     free(g->v);
     family_list_free(&g->own);
     memset(g, 0, sizeof(*g));
-}
-
-void
-gather_render_text(const struct gather *g, struct strbuf *out)
-{
-    size_t i;
-
-    for (i = 0; i < g->n; i++)
-        expo_text_family(out, g->v[i].name, g->v[i].help, g->v[i].type, g->v[i].metrics,
-                         g->v[i].nmetrics);
 }
 
 /*
@@ -201,15 +241,17 @@ fill_render_cache(struct stored_family *sf, enum name_escaping esc)
 static void
 render_text_family(const struct gathered_family *gf, enum name_escaping esc, struct strbuf *out)
 {
-    size_t j;
+    struct gather_iter gi;
+    const struct series_node *sn;
+    const struct metric *m;
 
     expo_text_header(out, gf->name, gf->help, gf->type, esc);
-    for (j = 0; j < gf->nmetrics; j++) {
-        const struct series_node *sn = gf->nodes[j];
+    gather_iter_init(&gi, gf);
+    while (gather_iter_next(&gi, &m, &sn)) {
         struct stored_family *sf;
 
         if (sn == NULL) {
-            expo_text_metric(out, gf->name, gf->metrics[j], esc);
+            expo_text_metric(out, gf->name, m, esc);
             continue;
         }
         /* Stored series: copy the lines rendered when the family last changed. */
@@ -219,6 +261,7 @@ render_text_family(const struct gathered_family *gf, enum name_escaping esc, str
         strbuf_add(out, sf->text->data + sf->text->off[sn->i],
                    sf->text->off[sn->i + 1] - sf->text->off[sn->i]);
     }
+    gather_iter_done(&gi);
 }
 
 void

@@ -196,16 +196,36 @@ setup_selfmetrics(void)
     selfmetrics_observe_push("post", 0.01, 100);
 }
 
+/* A gathered family's metrics as an array (caller frees). */
+static const struct metric **
+listed(const struct gathered_family *gf)
+{
+    const struct metric **v = xreallocarray(NULL, gf->nmetrics + 1, sizeof(*v));
+    const struct series_node *sn;
+    struct gather_iter gi;
+    size_t n = 0;
+
+    gather_iter_init(&gi, gf);
+    while (gather_iter_next(&gi, &v[n], &sn))
+        n++;
+    gather_iter_done(&gi);
+    assert_int_equal(n, gf->nmetrics);
+    return v;
+}
+
 /* Every stored family whose series are in the gather has its cache for esc (or none). */
 static void
 check_cached(const struct gather *g, enum name_escaping esc, int want_cached)
 {
-    size_t i, j, nstored = 0;
+    size_t i, nstored = 0;
 
     for (i = 0; i < g->n; i++) {
-        for (j = 0; j < g->v[i].nmetrics; j++) {
-            const struct series_node *sn = g->v[i].nodes[j];
+        struct gather_iter gi;
+        const struct series_node *sn;
+        const struct metric *m;
 
+        gather_iter_init(&gi, &g->v[i]);
+        while (gather_iter_next(&gi, &m, &sn)) {
             if (sn == NULL)
                 continue;
             nstored++;
@@ -216,6 +236,7 @@ check_cached(const struct gather *g, enum name_escaping esc, int want_cached)
                 assert_null(sn->sf->proto);
             }
         }
+        gather_iter_done(&gi);
     }
     assert_true(nstored > 0);
 }
@@ -234,9 +255,11 @@ check_render(struct store *st, enum name_escaping esc, int cold)
     assert_int_equal(gather_collect(&g, st, 0, 1, &err), 0);
     assert_null(err);
     strbuf_addstr(&want, prefix);
-    for (i = 0; i < g.n; i++)
-        expo_proto_family(&want, g.v[i].name, g.v[i].help, g.v[i].type, g.v[i].metrics,
-                          g.v[i].nmetrics, esc);
+    for (i = 0; i < g.n; i++) {
+        const struct metric **v = listed(&g.v[i]);
+        expo_proto_family(&want, g.v[i].name, g.v[i].help, g.v[i].type, v, g.v[i].nmetrics, esc);
+        free(v);
+    }
     if (cold)
         check_cached(&g, esc, 0);
     for (pass = 0; pass < 2; pass++) {
@@ -300,7 +323,7 @@ test_proto_cache_own_merged(void **state)
     struct store st;
     struct gather g;
     char *err = NULL;
-    size_t i, j, n;
+    size_t i, n;
 
     (void)state;
     setup_selfmetrics();
@@ -313,11 +336,20 @@ test_proto_cache_own_merged(void **state)
         for (i = 0; i < g.n && strcmp(g.v[i].name, names[n]) != 0; i++)
             ;
         assert_true(i < g.n);
-        for (j = 0; j < g.v[i].nmetrics; j++) {
-            if (g.v[i].nodes[j] == NULL)
-                nown++;
-            else
-                nstored++;
+        {
+            struct gather_iter gi;
+            const struct series_node *sn;
+            const struct metric *m;
+
+            gather_iter_init(&gi, &g.v[i]);
+            while (gather_iter_next(&gi, &m, &sn)) {
+                if (sn == NULL)
+                    nown++;
+                else
+                    nstored++;
+            }
+            gather_iter_done(&gi);
+            assert_int_equal(nown + nstored, g.v[i].nmetrics);
         }
         assert_true(nown > 0);
         assert_int_equal(nstored, 3);

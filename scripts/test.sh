@@ -7,9 +7,10 @@
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
 jobs=$(nproc 2>/dev/null || echo 2)
-# A few black-box tests (kill -9 crash loop, TTL expiry) measure time on a shared 2-core
-# machine and can miss a deadline when sanitizers and parallel tests load it: a test that
-# fails is run once more (and still fails CI when it fails twice). CTest >= 3.17.
+# The black-box tests poll for what they wait for with generous bounds (t_ttl, t_crashloop
+# pass 5 of 5 under ASan with stress-ng on both cores). A test that fails is still run once
+# more, as a guard for an overloaded CI machine: its first failure stays in the log, and it
+# fails CI when it fails twice. CTest >= 3.17.
 retry=
 if ctest --help 2>/dev/null | grep -q -- '--repeat '; then
     retry="--repeat until-pass:2"

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base64.h"
 #include "goquote.h"
 #include "grouping.h"
 #include "strbuf.h"
@@ -12,9 +13,6 @@
 #define BASE64_SUFFIX_LEN (sizeof(BASE64_SUFFIX) - 1)
 #define KEY_SEPARATOR '\xff' /* model.SeparatorByte */
 
-static const char b64url_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 /* A label pair as split from the URL; seq orders repeated names so that the last one wins. */
 struct pair {
     char *name;
@@ -22,125 +20,23 @@ struct pair {
     size_t seq;
 };
 
-/* Value of one URL-safe base64 character, or -1. */
-static int
-b64url_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
-}
-
 /*
- * A port of the quantum loop of Go's base64.RawURLEncoding.Decode: without a padding
- * character '=' is just an illegal byte, \r and \n are skipped wherever they appear, a final
- * group of one character is an error reported at its first character (counting skipped
- * newlines, as Go does), and the error offsets and the partial output match Go's.
+ * Decode a label value or job name as upstream's decodeBase64 does: strings.TrimRight(s, "=")
+ * and then base64.RawURLEncoding.DecodeString.
  */
 int
 base64url_decode(const char *in, size_t len, char **outp, size_t *outlen, size_t *bad_offset)
 {
-    const unsigned char *s = (const unsigned char *)in;
-    unsigned char *out;
-    size_t si = 0, n = 0;
-
-    /* upstream's decodeBase64 does strings.TrimRight(s, "=") before decoding */
-    while (len > 0 && s[len - 1] == '=')
+    while (len > 0 && in[len - 1] == '=')
         len--;
-    out = xmalloc(len / 4 * 3 + 4);
-    while (si < len) {
-        int vals[4] = {0, 0, 0, 0};
-        int j, dlen = 4;
-        uint32_t v;
-
-        for (j = 0; j < 4; j++) {
-            int d;
-
-            if (si == len) {
-                if (j == 0)
-                    goto done;
-                if (j == 1) {
-                    if (bad_offset != NULL)
-                        *bad_offset = si - 1;
-                    goto fail;
-                }
-                dlen = j;
-                break;
-            }
-            d = b64url_value(s[si++]);
-            if (d >= 0) {
-                vals[j] = d;
-                continue;
-            }
-            if (s[si - 1] == '\n' || s[si - 1] == '\r') {
-                j--;
-                continue;
-            }
-            if (bad_offset != NULL)
-                *bad_offset = si - 1;
-            goto fail;
-        }
-        /* Non-strict: leftover bits of the last character are dropped. */
-        v = (uint32_t)vals[0] << 18 | (uint32_t)vals[1] << 12 | (uint32_t)vals[2] << 6 |
-            (uint32_t)vals[3];
-        out[n++] = (unsigned char)(v >> 16);
-        if (dlen >= 3)
-            out[n++] = (unsigned char)(v >> 8);
-        if (dlen == 4)
-            out[n++] = (unsigned char)v;
-    }
-done:
-    out[n] = '\0';
-    *outp = (char *)out;
-    if (outlen != NULL)
-        *outlen = n;
-    return 0;
-fail:
-    out[n] = '\0';
-    *outp = (char *)out;
-    if (outlen != NULL)
-        *outlen = n;
-    return -1;
+    return base64_decode(BASE64_RAW_URL, in, len, outp, outlen, bad_offset);
 }
 
 /* Encode with the URL alphabet and '=' padding, like Go's base64.URLEncoding. */
 char *
 base64url_encode(const char *in, size_t len)
 {
-    const unsigned char *s = (const unsigned char *)in;
-    char *out = xmalloc((len + 2) / 3 * 4 + 1);
-    size_t i, o = 0;
-
-    for (i = 0; i + 2 < len; i += 3) {
-        uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 | s[i + 2];
-        out[o++] = b64url_alphabet[(v >> 18) & 63];
-        out[o++] = b64url_alphabet[(v >> 12) & 63];
-        out[o++] = b64url_alphabet[(v >> 6) & 63];
-        out[o++] = b64url_alphabet[v & 63];
-    }
-    if (len - i == 1) {
-        uint32_t v = (uint32_t)s[i] << 16;
-        out[o++] = b64url_alphabet[(v >> 18) & 63];
-        out[o++] = b64url_alphabet[(v >> 12) & 63];
-        out[o++] = '=';
-        out[o++] = '=';
-    } else if (len - i == 2) {
-        uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8;
-        out[o++] = b64url_alphabet[(v >> 18) & 63];
-        out[o++] = b64url_alphabet[(v >> 12) & 63];
-        out[o++] = b64url_alphabet[(v >> 6) & 63];
-        out[o++] = '=';
-    }
-    out[o] = '\0';
-    return out;
+    return base64_encode(BASE64_URL, in, len);
 }
 
 /* Append the UTF-8 encoding of a valid rune. */

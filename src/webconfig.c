@@ -14,6 +14,7 @@
 #include <openssl/sha.h>
 #include <yaml.h>
 
+#include "base64.h"
 #include "config.h"
 #include "strbuf.h"
 #include "webconfig.h"
@@ -1137,97 +1138,30 @@ webconfig_load(const char *path, struct webconfig *wc, char **err)
 
 /* ---- basic auth ---- */
 
-/* Value of a standard base64 character, or -1. */
-static int
-b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-/*
- * Decode standard base64 as Go's base64.StdEncoding.DecodeString: padding required, CR and
- * LF ignored, anything else after the padding is an error. Returns 0 or -1; *out is owned.
- */
-static int
-b64_std_decode(const char *in, struct strbuf *out)
-{
-    unsigned char q[4];
-    size_t nq = 0;
-    int pad = 0;
-
-    for (; *in != '\0'; in++) {
-        unsigned char c = (unsigned char)*in;
-        int v;
-
-        if (c == '\r' || c == '\n')
-            continue;
-        if (c == '=') {
-            if (nq < 2)
-                return -1;
-            pad++;
-            q[nq++] = 0;
-        } else {
-            if (pad > 0 || (v = b64_value(c)) < 0)
-                return -1;
-            q[nq++] = (unsigned char)v;
-        }
-        if (nq == 4) {
-            unsigned char o[3];
-
-            o[0] = (unsigned char)(q[0] << 2 | q[1] >> 4);
-            o[1] = (unsigned char)(q[1] << 4 | q[2] >> 2);
-            o[2] = (unsigned char)(q[2] << 6 | q[3]);
-            strbuf_add(out, o, (size_t)(3 - pad));
-            nq = 0;
-            if (pad > 0) {
-                /* Only line breaks may follow the padding. */
-                for (in++; *in != '\0'; in++)
-                    if (*in != '\r' && *in != '\n')
-                        return -1;
-                return 0;
-            }
-        }
-    }
-    return nq == 0 ? 0 : -1;
-}
-
 int
 webconfig_parse_basic_auth(const char *header, char **user, size_t *user_len, char **pass,
                            size_t *pass_len)
 {
-    struct strbuf sb = STRBUF_INIT;
-    const char *colon;
+    char *dec;
+    size_t len;
+    const char *colon = NULL;
 
     if (header == NULL || strncasecmp(header, "Basic ", 6) != 0)
         return -1;
-    if (b64_std_decode(header + 6, &sb) != 0 || sb.len == 0) {
-        strbuf_free(&sb);
-        return -1;
+    /* base64.StdEncoding.DecodeString, as net/http's parseBasicAuth */
+    if (base64_decode(BASE64_STD, header + 6, strlen(header + 6), &dec, &len, NULL) == 0)
+        colon = memchr(dec, ':', len);
+    if (colon != NULL) {
+        *user_len = (size_t)(colon - dec);
+        *user = xstrndup(dec, *user_len);
+        *pass_len = len - *user_len - 1;
+        *pass = xmalloc(*pass_len + 1);
+        memcpy(*pass, colon + 1, *pass_len);
+        (*pass)[*pass_len] = '\0';
     }
-    colon = memchr(sb.data, ':', sb.len);
-    if (colon == NULL) {
-        strbuf_free(&sb);
-        return -1;
-    }
-    *user_len = (size_t)(colon - sb.data);
-    *user = xstrndup(sb.data, *user_len);
-    *pass_len = sb.len - *user_len - 1;
-    *pass = xmalloc(*pass_len + 1);
-    memcpy(*pass, colon + 1, *pass_len);
-    (*pass)[*pass_len] = '\0';
-    memset(sb.data, 0, sb.len);
-    strbuf_free(&sb);
-    return 0;
+    memset(dec, 0, len);
+    free(dec);
+    return colon != NULL ? 0 : -1;
 }
 
 /* Results of earlier checks, keyed by a digest of a per-process secret, user, hash, password. */

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "base64.h"
 #include "grouping.h"
 
 #define MAX_PAIRS 8
@@ -345,6 +346,20 @@ static const struct b64_case b64_cases[] = {
     {"YWJj\0", 5, "abc", 3, -1, 4},
     {"YWJjYWJjYW=b", 12, "abcabc", 6, -1, 10},
     {"YWJj YWJj", 9, "abc", 3, -1, 4},
+    /* line breaks anywhere, counted in offsets; '=' inside the data is an illegal byte */
+    {"YWJj\r\n", 6, "abc", 3, 0, 0},
+    {"\r\nYWJj", 6, "abc", 3, 0, 0},
+    {"Y\nQ", 3, "a", 1, 0, 0},
+    {"Y\r\nWJjZA", 8, "abcd", 4, 0, 0},
+    {"Y\n", 2, "", 0, -1, 1},
+    {"YW=Jj", 5, "", 0, -1, 2},
+    {"YWJjYQ=\n", 8, "abc", 3, -1, 6},
+    {"YQ\n=", 4, "a", 1, 0, 0},
+    {"YWJj\n=", 6, "abc", 3, 0, 0},
+    /* trailing '=' are trimmed whatever the length: a truncated quantum stays one */
+    {"YWJjZ==", 7, "abc", 3, -1, 4},
+    {"YR==", 4, "a", 1, 0, 0},
+    {"YWJj\x80", 5, "abc", 3, -1, 4},
 };
 
 /* Run every case of b64_cases. */
@@ -369,6 +384,89 @@ test_base64_decode_table(void **state)
         if (c->rc != 0)
             assert_int_equal(off, c->off);
         free(out);
+    }
+}
+
+/*
+ * The shared decoder in its padded modes (StdEncoding for basic auth, URLEncoding): results,
+ * error offsets and partial output as Go's DecodeString gives them.
+ */
+static void
+test_base64_decode_padded(void **state)
+{
+    static const struct {
+        enum base64_encoding enc;
+        struct b64_case c;
+    } cases[] = {
+        {BASE64_STD, {"", 0, "", 0, 0, 0}},
+        {BASE64_STD, {"YQ==", 4, "a", 1, 0, 0}},
+        {BASE64_STD, {"YWI=", 4, "ab", 2, 0, 0}},
+        {BASE64_STD, {"YWJj", 4, "abc", 3, 0, 0}},
+        {BASE64_STD, {"YQ=\n=", 5, "a", 1, 0, 0}},
+        {BASE64_STD, {"YQ==\r\n", 6, "a", 1, 0, 0}},
+        {BASE64_STD, {"\nY\rQ\n=\r=\n", 9, "a", 1, 0, 0}},
+        {BASE64_STD, {"YR==", 4, "a", 1, 0, 0}},
+        {BASE64_STD, {"YWJ=", 4, "ab", 2, 0, 0}},
+        {BASE64_STD, {"+/+/", 4, "\xfb\xff\xbf", 3, 0, 0}},
+        /* the other alphabet, missing or misplaced padding, trailing garbage */
+        {BASE64_STD, {"-_-_", 4, "", 0, -1, 0}},
+        {BASE64_STD, {"Y", 1, "", 0, -1, 0}},
+        {BASE64_STD, {"YQ", 2, "", 0, -1, 0}},
+        {BASE64_STD, {"YWJjY", 5, "abc", 3, -1, 4}},
+        {BASE64_STD, {"YWJjYQ", 6, "abc", 3, -1, 4}},
+        {BASE64_STD, {"YQ=", 3, "", 0, -1, 3}},
+        {BASE64_STD, {"YQ=\n", 4, "", 0, -1, 4}},
+        {BASE64_STD, {"YQ=a", 4, "", 0, -1, 2}},
+        {BASE64_STD, {"Y===", 4, "", 0, -1, 1}},
+        {BASE64_STD, {"=", 1, "", 0, -1, 0}},
+        {BASE64_STD, {"====", 4, "", 0, -1, 0}},
+        {BASE64_STD, {"YWI=YWJj", 8, "ab", 2, -1, 4}},
+        {BASE64_STD, {"YQ==YQ==", 8, "a", 1, -1, 4}},
+        {BASE64_STD, {"YQ===", 5, "a", 1, -1, 4}},
+        {BASE64_STD, {"YWJj\n=", 6, "abc", 3, -1, 5}},
+        {BASE64_STD, {"YW Jj", 5, "", 0, -1, 2}},
+        {BASE64_STD, {"YWJj\0", 5, "abc", 3, -1, 4}},
+        {BASE64_STD, {"YWJj ", 5, "abc", 3, -1, 4}},
+        {BASE64_STD, {" YWJj", 5, "", 0, -1, 0}},
+        {BASE64_URL, {"-_-_", 4, "\xfb\xff\xbf", 3, 0, 0}},
+        {BASE64_URL, {"+/+/", 4, "", 0, -1, 0}},
+        {BASE64_URL, {"YQ==", 4, "a", 1, 0, 0}},
+        {BASE64_URL, {"YQ", 2, "", 0, -1, 0}},
+        {BASE64_URL, {"YWI=\n", 5, "ab", 2, 0, 0}},
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        const struct b64_case *c = &cases[i].c;
+        char *out = NULL;
+        size_t outlen = 12345, off = 12345;
+        int rc = base64_decode(cases[i].enc, c->in, c->inlen, &out, &outlen, &off);
+
+        print_message("padded base64 case %lu\n", (unsigned long)i);
+        assert_int_equal(rc, c->rc);
+        assert_non_null(out);
+        assert_int_equal(outlen, c->outlen);
+        assert_memory_equal(out, c->out, c->outlen);
+        assert_int_equal(out[outlen], '\0');
+        if (c->rc != 0)
+            assert_int_equal(off, c->off);
+        free(out);
+    }
+    /* The padded encoder round-trips through the padded decoder; the raw one has no '='. */
+    {
+        char *enc = base64_encode(BASE64_STD, "\xfb\xff\xbf\x61", 4), *dec = NULL;
+        size_t declen = 0;
+
+        assert_string_equal(enc, "+/+/YQ==");
+        assert_int_equal(base64_decode(BASE64_STD, enc, strlen(enc), &dec, &declen, NULL), 0);
+        assert_int_equal(declen, 4);
+        assert_memory_equal(dec, "\xfb\xff\xbf\x61", 4);
+        free(enc);
+        free(dec);
+        enc = base64_encode(BASE64_RAW_URL, "ab", 2);
+        assert_string_equal(enc, "YWI");
+        free(enc);
     }
 }
 
@@ -566,10 +664,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_parse_table),   cmocka_unit_test(test_base64_decode_table),
-        cmocka_unit_test(test_base64_encode), cmocka_unit_test(test_base64_roundtrip),
-        cmocka_unit_test(test_key_string),    cmocka_unit_test(test_key_get_copy_free),
-        cmocka_unit_test(test_many_labels),
+        cmocka_unit_test(test_parse_table),          cmocka_unit_test(test_base64_decode_table),
+        cmocka_unit_test(test_base64_decode_padded), cmocka_unit_test(test_base64_encode),
+        cmocka_unit_test(test_base64_roundtrip),     cmocka_unit_test(test_key_string),
+        cmocka_unit_test(test_key_get_copy_free),    cmocka_unit_test(test_many_labels),
     };
 
     return cmocka_run_group_tests_name("grouping", tests, NULL, NULL);

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "store.h"
+#include "strbuf.h"
 
 /*
  * Body of GET /api/v1/status: build information, the flags map and the start time, encoded
@@ -14,9 +15,9 @@
 char *api_status_json(const struct config *cfg, const struct timespec *start_time);
 
 /*
- * Body of GET /api/v1/metrics: one object per group, groups in grouping-key order. A group
- * with a TTL also has "expires_at" and "ttl_seconds" (ours, docs/ttl.md). Each group's object
- * is cached in its group_cache, which the store drops when the group changes. Caller frees.
+ * Body of GET /api/v1/metrics: one object per group, groups in grouping-key order, encoded
+ * as Go's encoding/json does. A group with a TTL also has "expires_at" and "ttl_seconds"
+ * (ours, docs/ttl.md). Caller frees.
  */
 char *api_metrics_json(struct store *st);
 
@@ -25,11 +26,12 @@ char *api_metrics_json(struct store *st);
 #define API_METRICS_TAIL "]}"
 
 /*
- * The cached rendering of group g in that body: a comma and the group's object (the first
- * group is written without the comma), rendered now when the group changed since the last
- * call. Borrowed from the group's cache; take a reference (rcbytes_ref) to keep it past the
- * next mutation. A response is these pieces in store_groups_sorted() order between
- * API_METRICS_HEAD and API_METRICS_TAIL.
+ * The rendering of group g in that body: a comma and the group's object (the first group is
+ * written without the comma). Written directly, without a jansson tree (a few microseconds
+ * per group), when the group changed since the last call, and kept in the group's cache
+ * until it changes again. Borrowed from the cache; take a reference (rcbytes_ref) to keep
+ * it past the next mutation. A response is these pieces in store_groups_sorted() order
+ * between API_METRICS_HEAD and API_METRICS_TAIL.
  */
 const struct rcbytes *api_group_json(struct store *st, struct group *g);
 

@@ -26,7 +26,15 @@ void strbuf_reset(struct strbuf *sb); /* len = 0, keeps the allocation */
 void strbuf_grow(struct strbuf *sb, size_t extra);
 void strbuf_add(struct strbuf *sb, const void *data, size_t len);
 void strbuf_addstr(struct strbuf *sb, const char *s);
-void strbuf_addch(struct strbuf *sb, char c);
+/* Append one byte (inline: JSON and text writers call it for every separator). */
+static inline void
+strbuf_addch(struct strbuf *sb, char c)
+{
+    if (sb->len + 2 > sb->cap)
+        strbuf_grow(sb, 1);
+    sb->data[sb->len++] = c;
+    sb->data[sb->len] = '\0';
+}
 void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Detach the buffer: returns the NUL-terminated data (never NULL), which the caller frees. */
 char *strbuf_detach(struct strbuf *sb, size_t *len);

@@ -43,22 +43,6 @@ jstr(const char *s)
 }
 
 static json_t *
-jfloat(double v)
-{
-    char buf[GOFMT_FLOAT_MAX];
-    gofmt_float_json(buf, v);
-    return json_string(buf);
-}
-
-static json_t *
-juint(uint64_t v)
-{
-    char buf[32];
-    snprintf(buf, sizeof(buf), "%llu", (unsigned long long)v);
-    return json_string(buf);
-}
-
-static json_t *
 jtime(const struct timespec *ts)
 {
     char buf[GOFMT_TIME_MAX];
@@ -200,143 +184,409 @@ api_status_json(const struct config *cfg, const struct timespec *start_time)
     return success(as_go_map(data));
 }
 
-static json_t *
-labels_object(const struct label *labels, size_t n)
-{
-    json_t *o = json_object();
-    size_t i;
+/*
+ * /api/v1/metrics is written directly, without a jansson tree: building a tree per group
+ * cost as much as upstream's whole encoding, and after a wave of pushes most groups must be
+ * rendered again. The writer produces exactly the bytes the tree route produced (that route
+ * is kept as the oracle of test_api.c, tests/unit/api_ref.inc, which compares both on
+ * generated stores): Go's encoding/json with sorted map keys and json_go_str's escapes.
+ */
 
-    for (i = 0; i < n; i++)
-        json_object_set_new(o, labels[i].name, jstr(labels[i].value));
-    return o; /* label sets are kept sorted by name: already in Go's map order */
+/* Bytes written as they are: printable ASCII and DEL, except '"', '\\', '<', '>' and '&'. */
+static const unsigned char plain_ascii[256] = {
+    ['\x20'] = 1, ['!'] = 1, ['#'] = 1,    ['$'] = 1, ['%'] = 1, ['\''] = 1, ['('] = 1, [')'] = 1,
+    ['*'] = 1,    ['+'] = 1, [','] = 1,    ['-'] = 1, ['.'] = 1, ['/'] = 1,  ['0'] = 1, ['1'] = 1,
+    ['2'] = 1,    ['3'] = 1, ['4'] = 1,    ['5'] = 1, ['6'] = 1, ['7'] = 1,  ['8'] = 1, ['9'] = 1,
+    [':'] = 1,    [';'] = 1, ['='] = 1,    ['?'] = 1, ['@'] = 1, ['A'] = 1,  ['B'] = 1, ['C'] = 1,
+    ['D'] = 1,    ['E'] = 1, ['F'] = 1,    ['G'] = 1, ['H'] = 1, ['I'] = 1,  ['J'] = 1, ['K'] = 1,
+    ['L'] = 1,    ['M'] = 1, ['N'] = 1,    ['O'] = 1, ['P'] = 1, ['Q'] = 1,  ['R'] = 1, ['S'] = 1,
+    ['T'] = 1,    ['U'] = 1, ['V'] = 1,    ['W'] = 1, ['X'] = 1, ['Y'] = 1,  ['Z'] = 1, ['['] = 1,
+    [']'] = 1,    ['^'] = 1, ['_'] = 1,    ['`'] = 1, ['a'] = 1, ['b'] = 1,  ['c'] = 1, ['d'] = 1,
+    ['e'] = 1,    ['f'] = 1, ['g'] = 1,    ['h'] = 1, ['i'] = 1, ['j'] = 1,  ['k'] = 1, ['l'] = 1,
+    ['m'] = 1,    ['n'] = 1, ['o'] = 1,    ['p'] = 1, ['q'] = 1, ['r'] = 1,  ['s'] = 1, ['t'] = 1,
+    ['u'] = 1,    ['v'] = 1, ['w'] = 1,    ['x'] = 1, ['y'] = 1, ['z'] = 1,  ['{'] = 1, ['|'] = 1,
+    ['}'] = 1,    ['~'] = 1, ['\x7f'] = 1, /* DEL too: Go does not escape it */
+};
+
+/* A Go string as encoding/json writes it, from len bytes (invalid UTF-8 as U+FFFD). */
+static void
+json_go_str(struct strbuf *sb, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i = 0, run = 0;
+
+    strbuf_grow(sb, n + 2);
+    strbuf_addch(sb, '"');
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        const char *esc = NULL;
+        char u[7];
+        size_t len = 1;
+
+        if (plain_ascii[c]) {
+            i++;
+            continue;
+        }
+        if (c >= 0x80) {
+            if (c >= 0xc0) {
+                len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+                if (i + len > n || !utf8_valid(s + i, len))
+                    len = 0;
+            } else {
+                len = 0;
+            }
+            if (len == 0) {
+                esc = "\xef\xbf\xbd"; /* U+FFFD for one invalid byte */
+                len = 1;
+            } else if (len == 3 && c == 0xe2 && (unsigned char)s[i + 1] == 0x80 &&
+                       ((unsigned char)s[i + 2] == 0xa8 || (unsigned char)s[i + 2] == 0xa9)) {
+                esc = (unsigned char)s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029";
+            } else {
+                i += len;
+                continue;
+            }
+        } else if (c == '"') {
+            esc = "\\\"";
+        } else if (c == '\\') {
+            esc = "\\\\";
+        } else if (c == '\n') {
+            esc = "\\n";
+        } else if (c == '\r') {
+            esc = "\\r";
+        } else if (c == '\t') {
+            esc = "\\t";
+        } else if (c == '\b') {
+            esc = "\\b";
+        } else if (c == '\f') {
+            esc = "\\f";
+        } else {
+            /* Other control characters and <>& as \u00xx, lower-case hex as Go writes. */
+            u[0] = '\\';
+            u[1] = 'u';
+            u[2] = '0';
+            u[3] = '0';
+            u[4] = hex[c >> 4];
+            u[5] = hex[c & 15];
+            u[6] = '\0';
+            esc = u;
+        }
+        strbuf_add(sb, s + run, i - run);
+        strbuf_addstr(sb, esc);
+        i += len;
+        run = i;
+    }
+    strbuf_add(sb, s + run, n - run);
+    strbuf_addch(sb, '"');
+}
+
+static void
+json_go_cstr(struct strbuf *sb, const char *s)
+{
+    json_go_str(sb, s, strlen(s));
+}
+
+/* A float the way upstream's API shows values: a string of strconv 'g' -1. */
+static void
+json_float(struct strbuf *sb, double v)
+{
+    char buf[GOFMT_FLOAT_MAX];
+    size_t n = gofmt_float_json(buf, v);
+
+    strbuf_addch(sb, '"');
+    strbuf_add(sb, buf, n);
+    strbuf_addch(sb, '"');
+}
+
+static void
+json_uint(struct strbuf *sb, uint64_t v)
+{
+    strbuf_addf(sb, "\"%llu\"", (unsigned long long)v);
 }
 
 /* Histogram counts: the float flavour when it is positive, else the integer one. */
-static json_t *
-jcount(uint64_t count, double count_float)
+static void
+json_count(struct strbuf *sb, uint64_t count, double count_float)
 {
-    return count_float > 0 ? jfloat(count_float) : juint(count);
+    if (count_float > 0)
+        json_float(sb, count_float);
+    else
+        json_uint(sb, count);
+}
+
+static void
+json_time(struct strbuf *sb, const struct timespec *ts)
+{
+    char buf[GOFMT_TIME_MAX];
+    size_t n = gofmt_rfc3339nano(buf, ts);
+
+    strbuf_addch(sb, '"');
+    strbuf_add(sb, buf, n);
+    strbuf_addch(sb, '"');
+}
+
+/* A label set (kept sorted by name: already Go's map order). */
+static void
+json_labels(struct strbuf *sb, const struct label *labels, size_t n)
+{
+    size_t i;
+
+    strbuf_addch(sb, '{');
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            strbuf_addch(sb, ',');
+        json_go_cstr(sb, labels[i].name);
+        strbuf_addch(sb, ':');
+        json_go_cstr(sb, labels[i].value);
+    }
+    strbuf_addch(sb, '}');
+}
+
+/* A float-keyed Go map (quantiles, buckets): keys are the formatted floats. */
+struct float_key {
+    char key[GOFMT_FLOAT_MAX];
+    size_t i; /* index in the source array: of equal keys the last one wins, as in a map */
+};
+
+static int
+float_key_cmp(const void *a, const void *b)
+{
+    const struct float_key *x = a, *y = b;
+    int c = strcmp(x->key, y->key);
+
+    return c != 0 ? c : (x->i < y->i ? -1 : x->i > y->i);
+}
+
+/*
+ * Write the map whose i-th key is keyf(i) and value valuef(i): keys sorted as strings, one
+ * entry per distinct key (its last value).
+ */
+static void
+json_float_map(struct strbuf *sb, const struct metric *m, size_t n,
+               double (*keyf)(const struct metric *, size_t),
+               void (*valuef)(struct strbuf *, const struct metric *, size_t))
+{
+    struct float_key *k = xreallocarray(NULL, n + 1, sizeof(*k));
+    size_t i, out = 0;
+
+    for (i = 0; i < n; i++) {
+        gofmt_float_json(k[i].key, keyf(m, i));
+        k[i].i = i;
+    }
+    qsort(k, n, sizeof(*k), float_key_cmp);
+    strbuf_addch(sb, '{');
+    for (i = 0; i < n; i++) {
+        if (i + 1 < n && strcmp(k[i].key, k[i + 1].key) == 0)
+            continue;
+        if (out++ > 0)
+            strbuf_addch(sb, ',');
+        json_go_cstr(sb, k[i].key);
+        strbuf_addch(sb, ':');
+        valuef(sb, m, k[i].i);
+    }
+    strbuf_addch(sb, '}');
+    free(k);
+}
+
+static double
+quantile_key(const struct metric *m, size_t i)
+{
+    return m->quantiles[i].quantile;
+}
+
+static void
+quantile_value(struct strbuf *sb, const struct metric *m, size_t i)
+{
+    json_float(sb, m->quantiles[i].value);
+}
+
+static double
+bucket_key(const struct metric *m, size_t i)
+{
+    return m->buckets[i].upper_bound;
+}
+
+static void
+bucket_value(struct strbuf *sb, const struct metric *m, size_t i)
+{
+    json_count(sb, m->buckets[i].count, m->buckets[i].count_float);
 }
 
 /*
  * The buckets of a native histogram: [boundary_rule, "lower", "upper", "count"] each, in
  * upstream's order (spec §8.2).
  */
-static json_t *
-native_buckets(const struct native_histogram *nh)
+static void
+json_native_buckets(struct strbuf *sb, const struct native_histogram *nh)
 {
     struct native_bucket *v;
     size_t n = nativehist_buckets(nh, &v), i;
-    json_t *a = json_array();
 
+    strbuf_addch(sb, '[');
     for (i = 0; i < n; i++) {
-        json_t *b = json_array();
-        json_array_append_new(b, json_integer((json_int_t)v[i].boundary));
-        json_array_append_new(b, jfloat(v[i].lower));
-        json_array_append_new(b, jfloat(v[i].upper));
-        json_array_append_new(b, jfloat(v[i].count));
-        json_array_append_new(a, b);
+        strbuf_addf(sb, "%s[%lld,", i > 0 ? "," : "", (long long)v[i].boundary);
+        json_float(sb, v[i].lower);
+        strbuf_addch(sb, ',');
+        json_float(sb, v[i].upper);
+        strbuf_addch(sb, ',');
+        json_float(sb, v[i].count);
+        strbuf_addch(sb, ']');
     }
+    strbuf_addch(sb, ']');
     free(v);
-    return a;
 }
 
 /*
  * One metric as upstream's makeEncodableMetrics renders it for a family of type t. It is a
- * Go map, so keys are inserted in sorted order: buckets, count, labels, quantiles, sum, value.
+ * Go map, so its keys come sorted: buckets, count, labels, quantiles, sum, value.
  */
-static json_t *
-metric_object(const struct metric *m, enum metric_type t)
+static void
+json_metric(struct strbuf *sb, const struct metric *m, enum metric_type t)
 {
-    json_t *o = json_object();
-    size_t i;
-
     if (t == METRIC_SUMMARY) {
-        json_t *q = json_object();
-        for (i = 0; i < m->nquantiles; i++) {
-            char key[GOFMT_FLOAT_MAX];
-            gofmt_float_json(key, m->quantiles[i].quantile);
-            json_object_set_new(q, key, jfloat(m->quantiles[i].value));
-        }
-        json_object_set_new(o, "count", juint(m->count));
-        json_object_set_new(o, "labels", labels_object(m->labels, m->nlabels));
-        json_object_set_new(o, "quantiles", as_go_map(q));
-        json_object_set_new(o, "sum", jfloat(m->sum));
-    } else if (t == METRIC_HISTOGRAM && nativehist_is_native(m)) {
-        json_object_set_new(o, "buckets", native_buckets(m->native));
-        json_object_set_new(o, "count", jcount(m->count, m->count_float));
-        json_object_set_new(o, "labels", labels_object(m->labels, m->nlabels));
-        json_object_set_new(o, "sum", jfloat(m->sum));
+        strbuf_addstr(sb, "{\"count\":");
+        json_uint(sb, m->count);
+        strbuf_addstr(sb, ",\"labels\":");
+        json_labels(sb, m->labels, m->nlabels);
+        strbuf_addstr(sb, ",\"quantiles\":");
+        json_float_map(sb, m, m->nquantiles, quantile_key, quantile_value);
+        strbuf_addstr(sb, ",\"sum\":");
+        json_float(sb, m->sum);
     } else if (t == METRIC_HISTOGRAM) {
-        json_t *b = json_object();
-        for (i = 0; i < m->nbuckets; i++) {
-            char key[GOFMT_FLOAT_MAX];
-            gofmt_float_json(key, m->buckets[i].upper_bound);
-            json_object_set_new(b, key, jcount(m->buckets[i].count, m->buckets[i].count_float));
-        }
-        json_object_set_new(o, "buckets", as_go_map(b));
-        json_object_set_new(o, "count", jcount(m->count, m->count_float));
-        json_object_set_new(o, "labels", labels_object(m->labels, m->nlabels));
-        json_object_set_new(o, "sum", jfloat(m->sum));
+        strbuf_addstr(sb, "{\"buckets\":");
+        if (nativehist_is_native(m))
+            json_native_buckets(sb, m->native);
+        else
+            json_float_map(sb, m, m->nbuckets, bucket_key, bucket_value);
+        strbuf_addstr(sb, ",\"count\":");
+        json_count(sb, m->count, m->count_float);
+        strbuf_addstr(sb, ",\"labels\":");
+        json_labels(sb, m->labels, m->nlabels);
+        strbuf_addstr(sb, ",\"sum\":");
+        json_float(sb, m->sum);
     } else {
         /* Gauge histograms fall here too and show "0", as upstream's getValue gives. */
         int scalar =
             m->kind == METRIC_COUNTER || m->kind == METRIC_GAUGE || m->kind == METRIC_UNTYPED;
-        json_object_set_new(o, "labels", labels_object(m->labels, m->nlabels));
-        json_object_set_new(o, "value", jfloat(scalar ? m->value : 0));
+        strbuf_addstr(sb, "{\"labels\":");
+        json_labels(sb, m->labels, m->nlabels);
+        strbuf_addstr(sb, ",\"value\":");
+        json_float(sb, scalar ? m->value : 0);
     }
-    return o;
+    strbuf_addch(sb, '}');
 }
 
 /* A family: upstream's `metrics` struct, fields in declaration order. */
-static json_t *
-family_object(const struct stored_family *sf)
+static void
+json_family(struct strbuf *sb, const struct stored_family *sf)
 {
     const struct metric_family *mf = sf->mf;
-    json_t *o = json_object(), *metrics = json_array();
     size_t i;
 
-    json_object_set_new(o, "time_stamp", jtime(&sf->ts));
-    json_object_set_new(o, "type", json_string(metric_type_enum(mf->type)));
-    if (mf->help != NULL && mf->help[0] != '\0')
-        json_object_set_new(o, "help", jstr(mf->help));
-    for (i = 0; i < mf->nmetrics; i++)
-        json_array_append_new(metrics, metric_object(&mf->metrics[i], mf->type));
-    json_object_set_new(o, "metrics", metrics);
-    return o;
+    strbuf_addstr(sb, "{\"time_stamp\":");
+    json_time(sb, &sf->ts);
+    strbuf_addstr(sb, ",\"type\":\"");
+    strbuf_addstr(sb, metric_type_enum(mf->type));
+    strbuf_addch(sb, '"');
+    if (mf->help != NULL && mf->help[0] != '\0') {
+        strbuf_addstr(sb, ",\"help\":");
+        json_go_cstr(sb, mf->help);
+    }
+    strbuf_addstr(sb, ",\"metrics\":[");
+    for (i = 0; i < mf->nmetrics; i++) {
+        if (i > 0)
+            strbuf_addch(sb, ',');
+        json_metric(sb, &mf->metrics[i], mf->type);
+    }
+    strbuf_addstr(sb, "]}");
+}
+
+/* ttl_seconds: an integer for whole seconds, else a JSON number as jansson writes a real. */
+static void
+json_ttl(struct strbuf *sb, int64_t ttl)
+{
+    char buf[64], *e;
+
+    if (ttl % 1000000000LL == 0) {
+        strbuf_addf(sb, "%lld", (long long)(ttl / 1000000000LL));
+        return;
+    }
+    snprintf(buf, sizeof(buf), "%.17g", (double)ttl / 1e9);
+    /* jansson's form: no '+' and no leading zeros in the exponent, ".0" on whole numbers. */
+    e = strchr(buf, 'e');
+    if (e != NULL) {
+        char *digits = e + 1, *from;
+        if (*digits == '-')
+            digits++;
+        from = digits;
+        while (*from == '+' || *from == '0')
+            from++;
+        memmove(digits, from, strlen(from) + 1);
+    }
+    strbuf_addstr(sb, buf);
+    if (strpbrk(buf, ".e") == NULL)
+        strbuf_addstr(sb, ".0");
+}
+
+/*
+ * A group: a Go map of its fixed keys and its family names, sorted; a family named like a
+ * fixed key replaces it (upstream quirk, spec §13.7).
+ */
+static void
+json_group(struct strbuf *sb, struct store *st, struct group *g)
+{
+    static const char *const fixed[] = {"expires_at", "labels", "last_push_successful",
+                                        "ttl_seconds"};
+    size_t f = 0, j = 0, n = 0;
+
+    strbuf_addch(sb, '{');
+    while (f < 4 || j < g->nfams) {
+        const char *fam = j < g->nfams ? g->fams[j]->mf->name : NULL;
+        int c = f >= 4 ? 1 : fam == NULL ? -1 : strcmp(fixed[f], fam);
+
+        if (c < 0) {
+            /* expires_at and ttl_seconds (ours, docs/ttl.md) only for groups that expire. */
+            if ((f == 0 || f == 3) && !g->expiring) {
+                f++;
+                continue;
+            }
+            if (n++ > 0)
+                strbuf_addch(sb, ',');
+            json_go_cstr(sb, fixed[f]);
+            strbuf_addch(sb, ':');
+            if (f == 0)
+                json_time(sb, &g->expires);
+            else if (f == 1)
+                json_labels(sb, g->key.labels, g->key.n);
+            else if (f == 2)
+                strbuf_addstr(sb, group_last_push_successful(g) ? "true" : "false");
+            else
+                json_ttl(sb, group_effective_ttl(st, g));
+            f++;
+            continue;
+        }
+        if (c == 0)
+            f++; /* the family replaces the fixed key */
+        if (n++ > 0)
+            strbuf_addch(sb, ',');
+        json_go_cstr(sb, fam);
+        strbuf_addch(sb, ':');
+        json_family(sb, g->fams[j]);
+        j++;
+    }
+    strbuf_addch(sb, '}');
 }
 
 const struct rcbytes *
 api_group_json(struct store *st, struct group *g)
 {
     struct strbuf one = STRBUF_INIT;
-    json_t *o;
-    size_t j;
 
-    if (g->cache.json != NULL)
-        return g->cache.json;
-    /* Rendered once per change of the group (the store drops the cache). */
-    o = json_object();
-    json_object_set_new(o, "labels", labels_object(g->key.labels, g->key.n));
-    json_object_set_new(o, "last_push_successful",
-                        group_last_push_successful(g) ? json_true() : json_false());
-    if (g->expiring) {
-        /* Ours (docs/ttl.md): only for groups that expire. */
-        int64_t ttl = group_effective_ttl(st, g);
-
-        json_object_set_new(o, "expires_at", jtime(&g->expires));
-        json_object_set_new(o, "ttl_seconds",
-                            ttl % 1000000000LL == 0 ? json_integer((json_int_t)(ttl / 1000000000LL))
-                                                    : json_real((double)ttl / 1e9));
+    if (g->cache.json == NULL) {
+        /* Rendered once per change of the group (the store drops the cache). */
+        strbuf_addch(&one, ',');
+        json_group(&one, st, g);
+        g->cache.json = rcbytes_from_strbuf(&one);
     }
-    /* Family keys come last and may overwrite "labels" (upstream quirk, §13.7). */
-    for (j = 0; j < g->nfams; j++)
-        json_object_set_new(o, g->fams[j]->mf->name, family_object(g->fams[j]));
-    o = as_go_map(o);
-    strbuf_addch(&one, ',');
-    dump_go_append(&one, o);
-    json_decref(o);
-    g->cache.json = rcbytes_from_strbuf(&one);
     return g->cache.json;
 }
 

@@ -62,14 +62,6 @@ strbuf_addstr(struct strbuf *sb, const char *s)
 }
 
 void
-strbuf_addch(struct strbuf *sb, char c)
-{
-    strbuf_grow(sb, 1);
-    sb->data[sb->len++] = c;
-    sb->data[sb->len] = '\0';
-}
-
-void
 strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 {
     va_list ap;

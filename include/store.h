@@ -48,17 +48,28 @@ struct stored_family {
 
 /*
  * The renderings of a stored family's metrics in one format for one name-escaping scheme,
- * in one allocation: metric i is the bytes [off[i], off[i + 1]) of data. A reader-side memo,
- * made by the first scrape that needs it; freed with the family, which a mutation replaces,
- * so it is never stale.
+ * in one allocation: this header, n + 1 32-bit offsets, the bytes; metric i is the bytes
+ * [off[i], off[i + 1]). A reader-side memo, made by the first scrape that needs it; freed
+ * with the family, which a mutation replaces, so it is never stale.
  */
 struct render_cache {
-    int esc;           /* the enum name_escaping it was rendered for */
-    const size_t *off; /* n + 1 offsets */
-    const char *data;
+    int32_t esc; /* the enum name_escaping it was rendered for */
+    uint32_t n;  /* metrics */
 };
-/* A cache for metrics whose bytes are data[off[0]..off[n]) (copied). Free with free(). */
+/*
+ * A cache for n metrics whose bytes are data[off[0]..off[n]) (copied); NULL when they pass
+ * 4 GiB (the family is then rendered without a cache). Free with free().
+ */
 struct render_cache *render_cache_new(int esc, const size_t *off, size_t n, const char *data);
+/* Metric i's bytes (*len of them). */
+static inline const char *
+render_cache_get(const struct render_cache *rc, size_t i, size_t *len)
+{
+    const uint32_t *off = (const uint32_t *)(rc + 1);
+
+    *len = off[i + 1] - off[i];
+    return (const char *)(off + rc->n + 1) + off[i];
+}
 
 /*
  * Renderings of a group cached by the readers (api.c fills them). The store frees them

@@ -361,7 +361,7 @@ gather_render_proto(const struct gather *g, enum name_escaping esc, struct strbu
 
     for (i = 0; i < g->n; i++) {
         const struct gathered_family *gf = &g->v[i];
-        size_t head, len, nown = 0;
+        size_t head, len, mlen, nown = 0;
 
         /* Pass 1: the header and the own metrics into side, the length of everything. */
         strbuf_reset(&side);
@@ -381,6 +381,13 @@ gather_render_proto(const struct gather *g, enum name_escaping esc, struct strbu
                 ser_cap = ser_cap != 0 ? 2 * ser_cap : 256;
                 ser = xreallocarray(ser, ser_cap, sizeof(*ser));
             }
+            if (sn != NULL) {
+                sf = sn->sf;
+                if (sf->proto == NULL || sf->proto->esc != (int)esc)
+                    fill_proto_cache(sf, esc, &scratch, &off, &off_cap);
+                if (sf->proto == NULL)
+                    sn = NULL; /* over 4 GiB: not cached, encoded like an own metric */
+            }
             ser[nser++] = sn;
             if (sn == NULL) {
                 if (nown + 2 > ownoff_cap) {
@@ -391,10 +398,8 @@ gather_render_proto(const struct gather *g, enum name_escaping esc, struct strbu
                 put_metric(&side, m, esc);
                 continue;
             }
-            sf = sn->sf;
-            if (sf->proto == NULL || sf->proto->esc != (int)esc)
-                fill_proto_cache(sf, esc, &scratch, &off, &off_cap);
-            len += sf->proto->off[sn->i + 1] - sf->proto->off[sn->i];
+            render_cache_get(sn->sf->proto, sn->i, &mlen);
+            len += mlen;
         }
         gather_iter_done(&gi);
         if (nown > 0)
@@ -412,10 +417,9 @@ gather_render_proto(const struct gather *g, enum name_escaping esc, struct strbu
                 strbuf_add(out, side.data + ownoff[nown], ownoff[nown + 1] - ownoff[nown]);
                 nown++;
             } else {
-                const struct stored_family *sf = sn->sf;
+                const char *bytes = render_cache_get(sn->sf->proto, sn->i, &mlen);
 
-                strbuf_add(out, sf->proto->data + sf->proto->off[sn->i],
-                           sf->proto->off[sn->i + 1] - sf->proto->off[sn->i]);
+                strbuf_add(out, bytes, mlen);
             }
         }
     }

@@ -244,6 +244,7 @@ render_text_family(const struct gathered_family *gf, enum name_escaping esc, str
     struct gather_iter gi;
     const struct series_node *sn;
     const struct metric *m;
+    size_t len;
 
     expo_text_header(out, gf->name, gf->help, gf->type, esc);
     gather_iter_init(&gi, gf);
@@ -258,8 +259,12 @@ render_text_family(const struct gathered_family *gf, enum name_escaping esc, str
         sf = sn->sf;
         if (sf->text == NULL || sf->text->esc != (int)esc)
             fill_render_cache(sf, esc);
-        strbuf_add(out, sf->text->data + sf->text->off[sn->i],
-                   sf->text->off[sn->i + 1] - sf->text->off[sn->i]);
+        if (sf->text == NULL) {
+            expo_text_metric(out, gf->name, m, esc); /* over 4 GiB: not cached */
+        } else {
+            const char *line = render_cache_get(sf->text, sn->i, &len);
+            strbuf_add(out, line, len);
+        }
     }
     gather_iter_done(&gi);
 }

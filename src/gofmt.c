@@ -343,6 +343,44 @@ put_int(char *p, long x, int width)
     return p;
 }
 
+/*
+ * localtime_r with a memo of the last minute converted: the JSON API formats thousands of
+ * receive times, most within the same minutes, and a zone's offset changes only on a minute
+ * boundary. The memo is also keyed on what tzset() sets, so a changed TZ is noticed.
+ */
+static void
+local_time(time_t sec, struct tm *tm)
+{
+    static time_t memo_min = -1;
+    static struct tm memo_tm;
+    static const char *memo_zone, *memo_dst_zone;
+    static long memo_timezone;
+    time_t min = sec >= 0 ? sec / 60 : -1;
+
+    if (min >= 0 && min == memo_min && memo_zone == tzname[0] && memo_dst_zone == tzname[1] &&
+        memo_timezone == timezone) {
+        *tm = memo_tm;
+        tm->tm_sec = (int)(sec % 60);
+        return;
+    }
+    if (localtime_r(&sec, tm) == NULL) {
+        memset(tm, 0, sizeof(*tm));
+        tm->tm_year = 70;
+        tm->tm_mday = 1;
+        return;
+    }
+    /* A leap second or a zone whose minutes do not start at :00 is not memoised. */
+    if (min >= 0 && tm->tm_sec == (int)(sec % 60)) {
+        memo_min = min;
+        memo_tm = *tm;
+        memo_zone = tzname[0];
+        memo_dst_zone = tzname[1];
+        memo_timezone = timezone;
+    } else {
+        memo_min = -1;
+    }
+}
+
 size_t
 gofmt_rfc3339nano(char buf[GOFMT_TIME_MAX], const struct timespec *ts)
 {
@@ -361,11 +399,7 @@ gofmt_rfc3339nano(char buf[GOFMT_TIME_MAX], const struct timespec *ts)
             sec--;
         }
     }
-    if (localtime_r(&sec, &tm) == NULL) {
-        memset(&tm, 0, sizeof(tm));
-        tm.tm_year = 70;
-        tm.tm_mday = 1;
-    }
+    local_time(sec, &tm);
     p = put_int(p, (long)tm.tm_year + 1900, 4);
     *p++ = '-';
     p = put_int(p, tm.tm_mon + 1, 2);

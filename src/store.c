@@ -781,16 +781,18 @@ struct render_cache *
 render_cache_new(int esc, const size_t *off, size_t n, const char *data)
 {
     size_t len = off[n] - off[0], i;
-    struct render_cache *rc = xmalloc(sizeof(*rc) + (n + 1) * sizeof(size_t) + len);
-    size_t *o = (size_t *)(rc + 1);
-    char *d = (char *)(o + n + 1);
+    struct render_cache *rc;
+    uint32_t *o;
 
+    if (len > UINT32_MAX || n >= UINT32_MAX)
+        return NULL;
+    rc = xmalloc(sizeof(*rc) + (n + 1) * sizeof(uint32_t) + len);
+    o = (uint32_t *)(rc + 1);
     for (i = 0; i <= n; i++)
-        o[i] = off[i] - off[0];
+        o[i] = (uint32_t)(off[i] - off[0]);
     if (len > 0)
-        memcpy(d, data + off[0], len);
+        memcpy(o + n + 1, data + off[0], len);
     rc->esc = esc;
-    rc->off = o;
-    rc->data = d;
+    rc->n = (uint32_t)n;
     return rc;
 }

@@ -121,6 +121,10 @@ struct famidx {
      */
     struct gzip_segment *gz;
     int gz_key;
+    /* The member whose group comes first in grouping-key order (its HELP and type win),
+       found by the first scrape that needs it (gather.c); NULL when not known. Any change
+       of a member drops it. */
+    const struct stored_family *first;
 };
 
 /*

@@ -23,12 +23,17 @@ family_ptr_cmp(const void *a, const void *b)
                   (*(struct metric_family *const *)b)->name);
 }
 
-/* The member whose group comes first in grouping-key order: its HELP wins (spec §7.2). */
+/*
+ * The member whose group comes first in grouping-key order: its HELP wins (spec §7.2). Kept
+ * in the famidx until a member changes: finding it walks every member.
+ */
 static const struct stored_family *
-first_member(const struct famidx *fi)
+first_member(struct famidx *fi)
 {
     const struct stored_family *best = NULL, *sf;
 
+    if (fi->first != NULL)
+        return fi->first;
     for (sf = fi->members; sf != NULL; sf = sf->idx_next) {
         if (best == NULL) {
             best = sf;
@@ -40,12 +45,13 @@ first_member(const struct famidx *fi)
                 best = sf;
         }
     }
+    fi->first = best;
     return best;
 }
 
 /* HELP and type of a family made of stored series only. */
 static void
-set_stored_help_type(struct gathered_family *gf, const struct famidx *fi)
+set_stored_help_type(struct gathered_family *gf, struct famidx *fi)
 {
     /* An own family without series right now still owns the HELP of its name. */
     const struct own_family *of = own_family_find(fi->name);
@@ -77,7 +83,7 @@ merge_one(struct gathered_family *gf, const struct metric_family *own, const str
         gf->nodes = NULL;
         gf->nmetrics = nstore;
         gf->name = fi->name;
-        set_stored_help_type(gf, fi);
+        set_stored_help_type(gf, gf->idx);
         return;
     }
     for (i = 0; i < nown; i++)

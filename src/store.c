@@ -106,6 +106,7 @@ famidx_invalidate(struct famidx *fi)
 {
     gzip_segment_unref(fi->gz);
     fi->gz = NULL;
+    fi->first = NULL;
 }
 
 /* Register a stored family in the family and series indexes. */

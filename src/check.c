@@ -210,11 +210,98 @@ report_duplicate(struct errs *e, const char *name, const struct metric *m)
     report_metric(e, name, m, "was collected before with the same name and label values");
 }
 
+/*
+ * The maps of one check (the families of one push, the series it replaces) hold a handful
+ * of entries: they are searched linearly while small (no hashing, no allocation) and become
+ * a hash map beyond SMALL_MAX entries (a hostile push of a million families).
+ */
+#define SMALL_MAX 8
+struct small_map {
+    size_t n;
+    int hashed;
+    struct hmap big;
+    const void *key[SMALL_MAX]; /* string keys; NULL in a map of 64-bit keys */
+    size_t keylen[SMALL_MAX];
+    uint64_t k64[SMALL_MAX];
+    void *value[SMALL_MAX];
+};
+
+static void
+sm_init(struct small_map *m)
+{
+    m->n = 0;
+    m->hashed = 0;
+    hmap_init(&m->big);
+}
+
+static void
+sm_free(struct small_map *m)
+{
+    hmap_free(&m->big);
+}
+
+/* The slot of a key, or -1. key == NULL: the 64-bit key k64. */
+static long
+sm_find(const struct small_map *m, const void *key, size_t len, uint64_t k64)
+{
+    size_t i;
+
+    for (i = 0; i < m->n; i++)
+        if (key != NULL ? m->keylen[i] == len && memcmp(m->key[i], key, len) == 0
+                        : m->k64[i] == k64)
+            return (long)i;
+    return -1;
+}
+
+static void *
+sm_get(const struct small_map *m, const void *key, size_t len, uint64_t k64)
+{
+    long i;
+
+    if (m->hashed)
+        return key != NULL ? hmap_get(&m->big, key, len) : hmap_get_u64(&m->big, k64);
+    i = sm_find(m, key, len, k64);
+    return i >= 0 ? m->value[i] : NULL;
+}
+
+static void
+sm_put(struct small_map *m, const void *key, size_t len, uint64_t k64, void *value)
+{
+    long i;
+    size_t j;
+
+    if (!m->hashed) {
+        i = sm_find(m, key, len, k64);
+        if (i >= 0) {
+            m->value[i] = value;
+            return;
+        }
+        if (m->n < SMALL_MAX) {
+            m->key[m->n] = key;
+            m->keylen[m->n] = len;
+            m->k64[m->n] = k64;
+            m->value[m->n++] = value;
+            return;
+        }
+        m->hashed = 1;
+        for (j = 0; j < m->n; j++) {
+            if (m->key[j] != NULL)
+                hmap_put(&m->big, m->key[j], m->keylen[j], m->value[j]);
+            else
+                hmap_put_u64(&m->big, m->k64[j], m->value[j]);
+        }
+    }
+    if (key != NULL)
+        hmap_put(&m->big, key, len, value);
+    else
+        hmap_put_u64(&m->big, k64, value);
+}
+
 /* Name and, where the name has one, the type-lookup of the final (post-push) state. */
 struct final_view {
     const struct store *st;
-    struct hmap pushed;  /* name -> const struct metric_family * (effective push) */
-    struct hmap removed; /* name -> const struct stored_family * (families the push drops) */
+    struct small_map pushed;  /* name -> const struct metric_family * (effective push) */
+    struct small_map removed; /* name -> const struct stored_family * (families it drops) */
 };
 
 /*
@@ -234,7 +321,7 @@ remaining_types(const struct final_view *fv, const char *name, uint32_t n[METRIC
         return;
     }
     memcpy(n, fi->ntype, sizeof(uint32_t) * (METRIC_TYPE_MAX + 1));
-    rm = hmap_get(&fv->removed, name, len);
+    rm = sm_get(&fv->removed, name, len, 0);
     if (rm != NULL)
         n[rm->mf->type]--;
 }
@@ -252,7 +339,7 @@ remaining_of_type(const struct final_view *fv, const char *name, enum metric_typ
 static int
 final_has_type(const struct final_view *fv, const char *name, enum metric_type t)
 {
-    const struct metric_family *p = hmap_get(&fv->pushed, name, strlen(name));
+    const struct metric_family *p = sm_get(&fv->pushed, name, strlen(name), 0);
     const struct own_family *own = own_family_find(name);
 
     if (p != NULL && p->type == t)
@@ -269,7 +356,7 @@ final_exists(const struct final_view *fv, const char *name)
 
     uint32_t n[METRIC_TYPE_MAX + 1];
 
-    if (hmap_get(&fv->pushed, name, strlen(name)) != NULL || own_family_find(name) != NULL)
+    if (sm_get(&fv->pushed, name, strlen(name), 0) != NULL || own_family_find(name) != NULL)
         return 1;
     remaining_types(fv, name, n);
     for (t = 0; t <= METRIC_TYPE_MAX; t++)
@@ -356,24 +443,24 @@ check_effective(const struct store *st, struct metric_family *const *eff, size_t
                 struct stored_family *const *removed, size_t nremoved, int utf8_names, char **err)
 {
     struct final_view fv;
-    struct hmap rem_series, local;
+    struct small_map rem_series, local;
     struct errs e = {NULL, 0, 0};
     size_t i, j;
 
     fv.st = st;
-    hmap_init(&fv.pushed);
-    hmap_init(&fv.removed);
-    hmap_init(&rem_series);
-    hmap_init(&local);
+    sm_init(&fv.pushed);
+    sm_init(&fv.removed);
+    sm_init(&rem_series);
+    sm_init(&local);
     for (i = 0; i < neff; i++)
-        hmap_put(&fv.pushed, eff[i]->name, strlen(eff[i]->name), eff[i]);
+        sm_put(&fv.pushed, eff[i]->name, strlen(eff[i]->name), 0, eff[i]);
     for (i = 0; i < nremoved; i++) {
         const struct metric_family *mf = removed[i]->mf;
-        hmap_put(&fv.removed, mf->name, strlen(mf->name), removed[i]);
+        sm_put(&fv.removed, mf->name, strlen(mf->name), 0, removed[i]);
         for (j = 0; j < mf->nmetrics; j++) {
             uint64_t h = store_series_hash(mf->name, &mf->metrics[j]);
-            uintptr_t n = (uintptr_t)hmap_get_u64(&rem_series, h);
-            hmap_put_u64(&rem_series, h, (void *)(n + 1));
+            uintptr_t n = (uintptr_t)sm_get(&rem_series, NULL, 0, h);
+            sm_put(&rem_series, NULL, 0, h, (void *)(n + 1));
         }
     }
 
@@ -410,18 +497,18 @@ check_effective(const struct store *st, struct metric_family *const *eff, size_t
             if (check_metric(&e, f->name, f->type, m, utf8_names) != 0)
                 continue;
             h = store_series_hash(f->name, m);
-            if (hmap_get_u64(&local, h) != NULL ||
-                store_series_count(st, h) > (uint32_t)(uintptr_t)hmap_get_u64(&rem_series, h)) {
+            if (sm_get(&local, NULL, 0, h) != NULL ||
+                store_series_count(st, h) > (uint32_t)(uintptr_t)sm_get(&rem_series, NULL, 0, h)) {
                 report_duplicate(&e, f->name, m);
                 continue;
             }
-            hmap_put_u64(&local, h, (void *)1);
+            sm_put(&local, NULL, 0, h, (void *)1);
         }
     }
-    hmap_free(&fv.pushed);
-    hmap_free(&fv.removed);
-    hmap_free(&rem_series);
-    hmap_free(&local);
+    sm_free(&fv.pushed);
+    sm_free(&fv.removed);
+    sm_free(&rem_series);
+    sm_free(&local);
     *err = errs_finish(&e);
     return *err == NULL ? 0 : -1;
 }
@@ -466,22 +553,22 @@ check_push(const struct store *st, const struct grouping_key *key, const struct 
     if (g != NULL) {
         /* The pushed names in a map: a hostile push of k families into a group of m must
          * not cost k * m comparisons. */
-        struct hmap names;
+        struct small_map names;
 
-        hmap_init(&names);
+        sm_init(&names);
         for (i = 0; i < neff; i++)
-            hmap_put(&names, eff[i]->name, strlen(eff[i]->name), eff[i]);
+            sm_put(&names, eff[i]->name, strlen(eff[i]->name), 0, eff[i]);
         removed = xreallocarray(NULL, g->nfams + 1, sizeof(*removed));
         for (i = 0; i < g->nfams; i++) {
             const char *n = g->fams[i]->mf->name;
             int ts_family =
                 strcmp(n, PUSH_TIME_NAME) == 0 || strcmp(n, PUSH_FAILURE_TIME_NAME) == 0;
-            int pushed = hmap_get(&names, n, strlen(n)) != NULL;
+            int pushed = sm_get(&names, n, strlen(n), 0) != NULL;
 
             if ((replace && !ts_family) || pushed)
                 removed[nremoved++] = g->fams[i];
         }
-        hmap_free(&names);
+        sm_free(&names);
     }
     rc = check_effective(st, eff, neff, removed, nremoved, utf8_names, err);
     metric_family_free(push_time);

@@ -579,19 +579,18 @@ store_timestamp_family(const char *name, const struct grouping_key *key, const s
     const char *help = strcmp(name, PUSH_TIME_NAME) == 0 ? PUSH_TIME_HELP : PUSH_FAILURE_TIME_HELP;
     struct metric_family *mf = metric_family_new(name, METRIC_GAUGE);
     struct metric *m = metric_family_add_metric(mf, METRIC_GAUGE);
-    struct family_list one;
     size_t k;
 
     mf->help = xstrdup(help);
     /* float64(t.UnixNano()) / 1e9, exactly as upstream computes it; zero time is 0. */
     if (t != NULL)
         m->value = (double)((int64_t)t->tv_sec * 1000000000LL + t->tv_nsec) / 1e9;
+    /* What store_sanitise() makes of it: the grouping labels, instance="" if absent. */
     for (k = 0; k < key->n; k++)
         metric_add_label(m, key->labels[k].name, key->labels[k].value);
-    family_list_init(&one);
-    family_list_add(&one, mf);
-    store_sanitise(&one, key);
-    free(one.v); /* the list storage only; mf is returned */
+    if (metric_label(m, "instance") == NULL)
+        metric_add_label(m, "instance", "");
+    metric_sort_labels(m);
     return mf;
 }
 

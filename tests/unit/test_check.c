@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +12,7 @@
 #include "check.h"
 #include "grouping.h"
 #include "store.h"
+#include "strbuf.h"
 #include "textparse.h"
 
 static struct store st;
@@ -113,6 +115,45 @@ test_duplicates(void **state)
     /* {job=x} and {job=x,instance=""} would share their timestamp series. */
     expect_ok("x", "", "a 1\n", 1);
     expect_err("x", "/instance/", "b 1\n", 1, "collected metric \"push_time_seconds\" {");
+}
+
+/*
+ * The check's maps are searched linearly up to 8 entries and hashed beyond: the same
+ * verdicts with many families and many series in one push, on either side of that size.
+ */
+static void
+test_many_families_and_series(void **state)
+{
+    struct strbuf body = STRBUF_INIT, dup = STRBUF_INIT;
+    int n, i;
+
+    (void)state;
+    for (n = 2; n <= 20; n += 6) {
+        char job[16];
+
+        snprintf(job, sizeof(job), "many%d", n);
+        strbuf_reset(&body);
+        for (i = 0; i < n; i++)
+            strbuf_addf(&body, "# TYPE f%d_%d gauge\nf%d_%d{s=\"1\"} 1\nf%d_%d{s=\"2\"} 2\n", n, i,
+                        n, i, n, i);
+        expect_ok(job, "", body.data, 1);
+        /* Pushing it again replaces every family: no duplicates, with PUT and with POST. */
+        expect_ok(job, "", body.data, 1);
+        expect_ok(job, "", body.data, 0);
+        /* The last family changes type in another group: a conflict, found at any size. */
+        strbuf_reset(&dup);
+        for (i = 0; i < n; i++)
+            strbuf_addf(&dup, "# TYPE g%d_%d gauge\ng%d_%d 1\n", n, i, n, i);
+        strbuf_addf(&dup, "# TYPE f%d_%d counter\nf%d_%d 1\n", n, n - 1, n, n - 1);
+        expect_err("other", "", dup.data, 1, "is not a GAUGE");
+        /* A series repeated inside one push is a duplicate, also behind many others. */
+        strbuf_reset(&dup);
+        strbuf_addstr(&dup, body.data);
+        strbuf_addf(&dup, "f%d_%d{s=\"1\"} 3\n", n, n - 1);
+        expect_err(job, "", dup.data, 1, "was collected before");
+    }
+    strbuf_free(&body);
+    strbuf_free(&dup);
 }
 
 static void
@@ -222,6 +263,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_type_conflicts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_many_families_and_series, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_push_record, setup, teardown),
         cmocka_unit_test_setup_teardown(test_label_checks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_own_families, setup, teardown),

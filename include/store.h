@@ -216,6 +216,14 @@ struct group *store_next_expiring(const struct store *st);
 /* Number of groups with a deadline. */
 size_t store_expiring_count(const struct store *st);
 
+/*
+ * Does g hold the timestamp family `name` exactly as the gateway makes it for key (one gauge
+ * with the sanitised grouping labels)? A push then only changes its value, in place, which
+ * keeps the family's series and so cannot make the store inconsistent (check.c).
+ */
+int group_has_gateway_timestamp(const struct group *g, const struct grouping_key *key,
+                                const char *name);
+
 /* Non-zero for push_time_seconds and push_failure_time_seconds (not counted in nseries). */
 int store_is_timestamp_family(const char *name);
 

@@ -543,8 +543,12 @@ check_push(const struct store *st, const struct grouping_key *key, const struct 
             continue;
         eff[neff++] = fams->v[i];
     }
-    push_time = store_timestamp_family(PUSH_TIME_NAME, key, NULL);
-    eff[neff++] = push_time;
+    /* A group's own push_time_seconds only changes value: nothing to check then. */
+    push_time = g != NULL && group_has_gateway_timestamp(g, key, PUSH_TIME_NAME)
+                    ? NULL
+                    : store_timestamp_family(PUSH_TIME_NAME, key, NULL);
+    if (push_time != NULL)
+        eff[neff++] = push_time;
     if (g == NULL || (group_family(g, PUSH_FAILURE_TIME_NAME) == NULL &&
                       family_list_find(fams, PUSH_FAILURE_TIME_NAME) == NULL)) {
         push_failure = store_timestamp_family(PUSH_FAILURE_TIME_NAME, key, NULL);

@@ -573,6 +573,13 @@ store_sanitise(struct family_list *fams, const struct grouping_key *key)
     }
 }
 
+/* float64(t.UnixNano()) / 1e9, exactly as upstream computes a timestamp family's value. */
+static double
+timestamp_value(const struct timespec *t)
+{
+    return (double)((int64_t)t->tv_sec * 1000000000LL + t->tv_nsec) / 1e9;
+}
+
 struct metric_family *
 store_timestamp_family(const char *name, const struct grouping_key *key, const struct timespec *t)
 {
@@ -582,9 +589,8 @@ store_timestamp_family(const char *name, const struct grouping_key *key, const s
     size_t k;
 
     mf->help = xstrdup(help);
-    /* float64(t.UnixNano()) / 1e9, exactly as upstream computes it; zero time is 0. */
     if (t != NULL)
-        m->value = (double)((int64_t)t->tv_sec * 1000000000LL + t->tv_nsec) / 1e9;
+        m->value = timestamp_value(t);
     /* What store_sanitise() makes of it: the grouping labels, instance="" if absent. */
     for (k = 0; k < key->n; k++)
         metric_add_label(m, key->labels[k].name, key->labels[k].value);
@@ -592,6 +598,76 @@ store_timestamp_family(const char *name, const struct grouping_key *key, const s
         metric_add_label(m, "instance", "");
     metric_sort_labels(m);
     return mf;
+}
+
+/*
+ * Is sf the family store_timestamp_family() makes for key: one gauge with the gateway's HELP
+ * whose labels are the grouping labels, plus instance="" when the key has no instance?
+ */
+static int
+is_gateway_timestamp_family(const struct stored_family *sf, const struct grouping_key *key)
+{
+    const struct metric_family *mf = sf->mf;
+    const struct metric *m = &mf->metrics[0];
+    size_t i, k, matched = 0;
+
+    const char *help =
+        strcmp(mf->name, PUSH_TIME_NAME) == 0 ? PUSH_TIME_HELP : PUSH_FAILURE_TIME_HELP;
+
+    /* A pushed push_failure_time_seconds (kept in an existing group) may look alike. */
+    if (mf->type != METRIC_GAUGE || mf->nmetrics != 1 || m->kind != METRIC_GAUGE ||
+        mf->help == NULL || strcmp(mf->help, help) != 0)
+        return 0;
+    for (i = 0; i < m->nlabels; i++) {
+        for (k = 0; k < key->n; k++)
+            if (strcmp(m->labels[i].name, key->labels[k].name) == 0)
+                break;
+        if (k < key->n) {
+            if (strcmp(m->labels[i].value, key->labels[k].value) != 0)
+                return 0;
+            matched++;
+        } else if (strcmp(m->labels[i].name, "instance") != 0 || m->labels[i].value[0] != '\0') {
+            return 0;
+        }
+    }
+    return matched == key->n;
+}
+
+int
+group_has_gateway_timestamp(const struct group *g, const struct grouping_key *key, const char *name)
+{
+    const struct stored_family *sf = group_family(g, name);
+
+    return sf != NULL && is_gateway_timestamp_family(sf, key);
+}
+
+/*
+ * Set a group's timestamp family `name` to the time t (NULL for 0), received at ts. A push
+ * changes only the value of the family the gateway made at the group's previous push: it is
+ * updated in place, and what was derived from it dropped (its renderings, the compressed
+ * rendering of its name, the group's JSON); its series, labels and place in the indexes stay.
+ * Otherwise the family is made and stored anew.
+ */
+static void
+group_set_timestamp(struct store *st, struct group *g, const struct grouping_key *key,
+                    const char *name, const struct timespec *t, const struct timespec *ts)
+{
+    struct stored_family *sf = (struct stored_family *)group_family(g, name);
+
+    if (sf != NULL && is_gateway_timestamp_family(sf, key)) {
+        struct metric *m = &sf->mf->metrics[0];
+
+        m->value = t != NULL ? timestamp_value(t) : 0;
+        sf->ts = *ts;
+        free(sf->text);
+        sf->text = NULL;
+        free(sf->proto);
+        sf->proto = NULL;
+        famidx_invalidate(sf->idx);
+        group_invalidate(g);
+        return;
+    }
+    group_set_family(st, g, store_timestamp_family(name, key, t), ts);
 }
 
 void
@@ -637,7 +713,7 @@ store_push_ttl(struct store *st, const struct grouping_key *key, struct family_l
     }
     group_set_families(st, g, fams->v, nstore, ts);
     fams->n = 0;
-    group_set_family(st, g, store_timestamp_family(PUSH_TIME_NAME, key, ts), ts);
+    group_set_timestamp(st, g, key, PUSH_TIME_NAME, ts, ts);
     if (group_family(g, PUSH_FAILURE_TIME_NAME) == NULL)
         group_set_family(st, g, store_timestamp_family(PUSH_FAILURE_TIME_NAME, key, NULL), ts);
     g->ttl = ttl < 0 ? STORE_TTL_DEFAULT : ttl;
@@ -651,7 +727,7 @@ store_push_failed(struct store *st, const struct grouping_key *key, const struct
     int created;
     struct group *g = group_get_or_create(st, key, &created);
 
-    group_set_family(st, g, store_timestamp_family(PUSH_FAILURE_TIME_NAME, key, ts), ts);
+    group_set_timestamp(st, g, key, PUSH_FAILURE_TIME_NAME, ts, ts);
     if (group_family(g, PUSH_TIME_NAME) == NULL)
         group_set_family(st, g, store_timestamp_family(PUSH_TIME_NAME, key, NULL), ts);
     group_schedule(st, g);

@@ -8,6 +8,7 @@
 
 #include <cmocka.h>
 
+#include "api.h"
 #include "grouping.h"
 #include "store.h"
 #include "textparse.h"
@@ -161,6 +162,53 @@ test_timestamps(void **state)
     store_free(&st);
 }
 
+/*
+ * A push changes only the value of the group's push_time_seconds: the family is updated in
+ * place (same stored family, same series), and what was rendered from it is dropped.
+ */
+static void
+test_timestamp_updated_in_place(void **state)
+{
+    struct store st;
+    struct grouping_key k = key_of("j", "/instance/i");
+    const struct stored_family *pt, *pf;
+    struct timespec t = {2000, 0};
+
+    (void)state;
+    store_init(&st);
+    push_text(&st, "j", "/instance/i", "a 1\n", 1, 1000);
+    pt = fam(&st, "j", "/instance/i", PUSH_TIME_NAME);
+    ((struct stored_family *)pt)->text = render_cache_new(0, (size_t[]){0, 1}, 1, "x");
+    assert_non_null(api_group_json(&st, store_group(&st, &k)));
+    push_text(&st, "j", "/instance/i", "a 2\n", 1, 1500);
+    assert_null(store_group(&st, &k)->cache.json);
+    assert_ptr_equal(fam(&st, "j", "/instance/i", PUSH_TIME_NAME), pt);
+    assert_true(pt->mf->metrics[0].value == (double)(1500LL * 1000000000LL + 500) / 1e9);
+    assert_int_equal(pt->ts.tv_sec, 1500);
+    assert_null(pt->text);
+    assert_int_equal(
+        store_series_count(&st, store_series_hash(PUSH_TIME_NAME, &pt->mf->metrics[0])), 1);
+    /* The failure time likewise. */
+    pf = fam(&st, "j", "/instance/i", PUSH_FAILURE_TIME_NAME);
+    store_push_failed(&st, &k, &t);
+    assert_ptr_equal(fam(&st, "j", "/instance/i", PUSH_FAILURE_TIME_NAME), pf);
+    assert_true(pf->mf->metrics[0].value == 2000);
+    /* A pushed push_failure_time_seconds is no gateway family: a failure replaces it. */
+    push_text(&st, "j", "/instance/i",
+              "# HELP push_failure_time_seconds mine\n# TYPE push_failure_time_seconds gauge\n"
+              "push_failure_time_seconds 42\n",
+              0, 2500);
+    pf = fam(&st, "j", "/instance/i", PUSH_FAILURE_TIME_NAME);
+    assert_string_equal(pf->mf->help, "mine");
+    store_push_failed(&st, &k, &t);
+    pf = fam(&st, "j", "/instance/i", PUSH_FAILURE_TIME_NAME);
+    assert_string_equal(pf->mf->help, PUSH_FAILURE_TIME_HELP);
+    assert_true(pf->mf->metrics[0].value == 2000);
+    assert_int_equal(st.duplicate_series, 0);
+    grouping_key_free(&k);
+    store_free(&st);
+}
+
 static void
 test_pushed_failure_family_quirk(void **state)
 {
@@ -292,6 +340,7 @@ main(void)
         cmocka_unit_test(test_sanitise),
         cmocka_unit_test(test_put_replaces_post_merges),
         cmocka_unit_test(test_timestamps),
+        cmocka_unit_test(test_timestamp_updated_in_place),
         cmocka_unit_test(test_pushed_failure_family_quirk),
         cmocka_unit_test(test_delete_and_wipe),
         cmocka_unit_test(test_indexes),

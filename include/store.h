@@ -50,7 +50,9 @@ struct stored_family {
  * The renderings of a stored family's metrics in one format for one name-escaping scheme,
  * in one allocation: this header, n + 1 32-bit offsets, the bytes; metric i is the bytes
  * [off[i], off[i + 1]). A reader-side memo, made by the first scrape that needs it; freed
- * with the family, which a mutation replaces, so it is never stale.
+ * with the family, which a mutation replaces, so it is never stale (the one family changed
+ * in place, the gateway's push_time_seconds or push_failure_time_seconds of a group that is
+ * pushed to again, has its caches dropped by the store).
  */
 struct render_cache {
     int32_t esc; /* the enum name_escaping it was rendered for */

@@ -317,7 +317,7 @@ expo_proto_family_list(struct strbuf *out, const struct family_list *fl)
 /*
  * Encode every metric of a stored family into its cache (struct stored_family.proto) for
  * scheme esc, exactly as put_metric() writes it into a MetricFamily. The cache is a
- * reader-side memo: the family's data does not change. scratch and off are buffers to encode
+ * reader-side memo (see struct render_cache). scratch and off are buffers to encode
  * in (kept by the caller across families), so that the cache is allocated once at its exact
  * size.
  */

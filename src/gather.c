@@ -214,7 +214,7 @@ gather_free(struct gather *g)
 
 /*
  * Render every metric of a stored family into its cache (struct stored_family.text) for
- * scheme esc. The cache is a reader-side memo: the family's data does not change. The lines
+ * scheme esc. The cache is a reader-side memo (see struct render_cache). The lines
  * are rendered in scratch buffers kept across calls, so the cache is allocated once, at its
  * exact size.
  */

@@ -22,9 +22,6 @@ int gzip_header_check(const unsigned char *data, size_t len, const char **err);
 int gzip_decompress(const unsigned char *data, size_t len, size_t max, struct strbuf *out,
                     char **err);
 
-/* Compress data as one gzip member into out. Returns 0, or -1 on a zlib failure. */
-int gzip_compress(const void *data, size_t len, struct strbuf *out);
-
 /*
  * A gzip member built piece by piece, some of the pieces compressed earlier (segments).
  * A segment is raw deflate data compressed from an empty history and ending byte-aligned

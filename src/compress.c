@@ -90,28 +90,6 @@ gzip_decompress(const unsigned char *data, size_t len, size_t max, struct strbuf
     return rc;
 }
 
-int
-gzip_compress(const void *data, size_t len, struct strbuf *out)
-{
-    z_stream zs;
-    int zr;
-
-    memset(&zs, 0, sizeof(zs));
-    /* Level 1: scrapes of megabytes must not stall the event loop; size matters less. */
-    if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return -1;
-    zs.next_in = (unsigned char *)data;
-    zs.avail_in = (uInt)len;
-    strbuf_grow(out, deflateBound(&zs, (uLong)len) + 16);
-    zs.next_out = (unsigned char *)out->data + out->len;
-    zs.avail_out = (uInt)(out->cap - out->len - 1);
-    zr = deflate(&zs, Z_FINISH);
-    out->len = (size_t)((char *)zs.next_out - out->data);
-    out->data[out->len] = '\0';
-    deflateEnd(&zs);
-    return zr == Z_STREAM_END ? 0 : -1;
-}
-
 struct gzip_segment *
 gzip_segment_ref(struct gzip_segment *seg)
 {
@@ -198,11 +176,13 @@ gzip_writer_write(struct gzip_writer *w, const void *data, size_t len)
 {
     if (len == 0)
         return;
-    w->crc = crc32(w->crc, data, (uInt)len);
-    w->rawlen += (unsigned long)len;
+    /* Inside a segment the bytes count for the segment, and join the member at its end. */
     if (w->seg != NULL) {
         w->seg->crc = crc32(w->seg->crc, data, (uInt)len);
         w->seg->rawlen += len;
+    } else {
+        w->crc = crc32(w->crc, data, (uInt)len);
+        w->rawlen += (unsigned long)len;
     }
     writer_feed(w, data, len, Z_NO_FLUSH);
     w->dirty = 1;
@@ -238,6 +218,8 @@ gzip_writer_segment_end(struct gzip_writer *w)
     writer_deflate(w, Z_SYNC_FLUSH);
     seg = w->seg;
     w->seg = NULL;
+    w->crc = crc32_combine(w->crc, seg->crc, (z_off_t)seg->rawlen);
+    w->rawlen += (unsigned long)seg->rawlen;
     return seg;
 }
 

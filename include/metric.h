@@ -144,8 +144,9 @@ void metric_family_intern(struct metric_family *mf);
  * *headp (when head > 0) and *per_metricp (when per_metric > 0 and the family has
  * metrics; else NULL) receive the zeroed, 8-byte aligned extra areas, which belong to the
  * caller (the store keeps its stored_family and series nodes there). A packed family must
- * not be modified except for the metrics' ident_hash memo; metric_family_free() releases
- * its strings and frees the block, extra areas included. The store packs every family it
+ * not be modified except for the metrics' ident_hash memo and their sample values
+ * (metric_copy_values: the store updates a re-pushed series in place); metric_family_free()
+ * releases its strings and frees the block, extra areas included. The store packs every family it
  * keeps: one allocation instead of a few per metric saves the allocator's per-chunk cost.
  */
 struct metric_family *metric_family_pack(struct metric_family *mf, size_t head, size_t per_metric,
@@ -158,6 +159,17 @@ size_t intern_count(size_t *bytes);
 void metric_clear(struct metric *m);
 /* Deep copy src into dst (dst is overwritten, not freed first). */
 void metric_copy(struct metric *dst, const struct metric *src);
+/*
+ * Do a and b differ at most in their sample values (value, count, count_float, sum, the
+ * quantiles' values, the buckets' counts)? Same kind, the same labels in the same order, the
+ * same timestamp, the same quantiles and bucket bounds (bitwise), and neither has a native
+ * histogram part. Such a metric is the same series with new values: see metric_copy_values.
+ * A field added to struct metric must be added to one of the two.
+ */
+int metric_same_series(const struct metric *a, const struct metric *b);
+/* Copy the sample values of src into dst, which must be metric_same_series() as src. dst may
+ * be a metric of a packed family: its values are its own (its strings are not touched). */
+void metric_copy_values(struct metric *dst, const struct metric *src);
 /* Append a label (copies name and value). */
 void metric_add_label(struct metric *m, const char *name, const char *value);
 /* Find a label value by name; NULL if absent. Borrowed. */

@@ -425,6 +425,53 @@ metric_copy(struct metric *dst, const struct metric *src)
     }
 }
 
+/* Bitwise equality of two doubles: a bound pushed as -0 or NaN is not "the same" as 0. */
+static int
+same_double(double a, double b)
+{
+    return memcmp(&a, &b, sizeof(a)) == 0;
+}
+
+int
+metric_same_series(const struct metric *a, const struct metric *b)
+{
+    uint32_t i;
+
+    if (a->kind != b->kind || a->nlabels != b->nlabels || a->has_timestamp != b->has_timestamp ||
+        (a->has_timestamp && a->timestamp_ms != b->timestamp_ms) ||
+        a->nquantiles != b->nquantiles || a->nbuckets != b->nbuckets || a->native != NULL ||
+        b->native != NULL)
+        return 0;
+    for (i = 0; i < a->nlabels; i++)
+        if (strcmp(a->labels[i].name, b->labels[i].name) != 0 ||
+            strcmp(a->labels[i].value, b->labels[i].value) != 0)
+            return 0;
+    for (i = 0; i < a->nquantiles; i++)
+        if (!same_double(a->quantiles[i].quantile, b->quantiles[i].quantile))
+            return 0;
+    for (i = 0; i < a->nbuckets; i++)
+        if (!same_double(a->buckets[i].upper_bound, b->buckets[i].upper_bound))
+            return 0;
+    return 1;
+}
+
+void
+metric_copy_values(struct metric *dst, const struct metric *src)
+{
+    uint32_t i;
+
+    dst->value = src->value;
+    dst->count = src->count;
+    dst->count_float = src->count_float;
+    dst->sum = src->sum;
+    for (i = 0; i < dst->nquantiles; i++)
+        dst->quantiles[i].value = src->quantiles[i].value;
+    for (i = 0; i < dst->nbuckets; i++) {
+        dst->buckets[i].count = src->buckets[i].count;
+        dst->buckets[i].count_float = src->buckets[i].count_float;
+    }
+}
+
 struct metric_family *
 metric_family_dup(const struct metric_family *mf)
 {

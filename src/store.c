@@ -223,6 +223,48 @@ group_invalidate(struct group *g)
     g->cache.json = NULL;
 }
 
+/*
+ * The values of sf's family were changed in place (a re-push of the same series, the gateway's
+ * timestamp): drop what was derived from them. Its series, labels and place in the indexes
+ * stay. The caller drops the group's renderings (group_invalidate).
+ */
+static void
+family_values_changed(struct stored_family *sf, const struct timespec *ts)
+{
+    sf->ts = *ts;
+    free(sf->text);
+    sf->text = NULL;
+    free(sf->proto);
+    sf->proto = NULL;
+    famidx_invalidate(sf->idx);
+}
+
+/*
+ * Store mf as sf's new content by changing values only, when mf has sf's type and HELP and,
+ * metric by metric, the same series (metric_same_series): what a batch job pushing again
+ * usually sends. The series index, the exposition order and the interned strings then stay
+ * as they are. Returns 1 and frees mf when done; 0 (mf untouched) otherwise.
+ */
+static int
+family_update_values(struct stored_family *sf, struct metric_family *mf, const struct timespec *ts)
+{
+    struct metric_family *old = sf->mf;
+    size_t i;
+
+    if (old->type != mf->type || old->nmetrics != mf->nmetrics ||
+        (old->help == NULL) != (mf->help == NULL) ||
+        (old->help != NULL && strcmp(old->help, mf->help) != 0))
+        return 0;
+    for (i = 0; i < mf->nmetrics; i++)
+        if (!metric_same_series(&old->metrics[i], &mf->metrics[i]))
+            return 0;
+    for (i = 0; i < mf->nmetrics; i++)
+        metric_copy_values(&old->metrics[i], &mf->metrics[i]);
+    family_values_changed(sf, ts);
+    metric_family_free(mf);
+    return 1;
+}
+
 /* A stored family for mf (taken) in group g, linked into the indexes (not into g->fams). */
 static struct stored_family *
 stored_family_new(struct store *st, struct group *g, struct metric_family *mf,
@@ -254,6 +296,8 @@ group_set_family(struct store *st, struct group *g, struct metric_family *mf,
 
     group_invalidate(g);
     if (found) {
+        if (family_update_values(g->fams[i], mf, ts))
+            return;
         family_unlink_free(st, g->fams[i]);
     } else {
         g->fams = xreallocarray(g->fams, g->nfams + 1, sizeof(*g->fams));
@@ -319,6 +363,8 @@ group_set_families(struct store *st, struct group *g, struct metric_family **v, 
         size_t at = group_find(g, v[i]->name, &found);
 
         if (found) {
+            if (family_update_values(g->fams[at], v[i], ts))
+                continue;
             family_unlink_free(st, g->fams[at]);
             g->fams[at] = stored_family_new(st, g, v[i], ts);
         } else {
@@ -337,6 +383,33 @@ group_set_families(struct store *st, struct group *g, struct metric_family **v, 
     }
     g->nfams += added;
     free(fresh);
+}
+
+/*
+ * What a PUT does before storing its families v[0..n) (sorted by name, distinct): remove
+ * every family of g except the two timestamp families and those of a name in v, which
+ * group_set_families() then replaces (in place when only their values change). One merge
+ * pass over g->fams and v.
+ */
+static void
+group_keep_only(struct store *st, struct group *g, struct metric_family *const *v, size_t n)
+{
+    size_t i, j = 0, w = 0;
+
+    group_invalidate(g);
+    for (i = 0; i < g->nfams; i++) {
+        struct stored_family *sf = g->fams[i];
+        const char *name = sf->mf->name;
+        int c = 1;
+
+        while (j < n && (c = strcmp(v[j]->name, name)) < 0)
+            j++;
+        if (c == 0 || store_is_timestamp_family(name))
+            g->fams[w++] = sf;
+        else
+            family_unlink_free(st, sf);
+    }
+    g->nfams = w;
 }
 
 /* Remove the family at index i of group g. */
@@ -655,15 +728,8 @@ group_set_timestamp(struct store *st, struct group *g, const struct grouping_key
     struct stored_family *sf = (struct stored_family *)group_family(g, name);
 
     if (sf != NULL && is_gateway_timestamp_family(sf, key)) {
-        struct metric *m = &sf->mf->metrics[0];
-
-        m->value = t != NULL ? timestamp_value(t) : 0;
-        sf->ts = *ts;
-        free(sf->text);
-        sf->text = NULL;
-        free(sf->proto);
-        sf->proto = NULL;
-        famidx_invalidate(sf->idx);
+        sf->mf->metrics[0].value = t != NULL ? timestamp_value(t) : 0;
+        family_values_changed(sf, ts);
         group_invalidate(g);
         return;
     }
@@ -685,13 +751,6 @@ store_push_ttl(struct store *st, const struct grouping_key *key, struct family_l
     struct group *g = group_get_or_create(st, key, &created);
     size_t i, npushed, nstore;
 
-    if (!created && replace) {
-        for (i = g->nfams; i-- > 0;) {
-            const char *n = g->fams[i]->mf->name;
-            if (strcmp(n, PUSH_TIME_NAME) != 0 && strcmp(n, PUSH_FAILURE_TIME_NAME) != 0)
-                group_remove_family_at(st, g, i);
-        }
-    }
     for (i = npushed = 0; i < fams->n; i++) {
         struct metric_family *mf = fams->v[i];
         /* push_time_seconds is always the gateway's; a pushed push_failure_time_seconds
@@ -711,6 +770,8 @@ store_push_ttl(struct store *st, const struct grouping_key *key, struct family_l
         else
             fams->v[nstore++] = fams->v[i];
     }
+    if (!created && replace)
+        group_keep_only(st, g, fams->v, nstore);
     group_set_families(st, g, fams->v, nstore, ts);
     fams->n = 0;
     group_set_timestamp(st, g, key, PUSH_TIME_NAME, ts, ts);

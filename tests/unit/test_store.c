@@ -9,8 +9,10 @@
 #include <cmocka.h>
 
 #include "api.h"
+#include "exposition.h"
 #include "grouping.h"
 #include "store.h"
+#include "strbuf.h"
 #include "textparse.h"
 #include "xmalloc.h"
 
@@ -209,6 +211,186 @@ test_timestamp_updated_in_place(void **state)
     store_free(&st);
 }
 
+/*
+ * Walk a family name's exposition order: every node must point at metric i of its stored
+ * family, the order must hold, and the count must match. Returns the number of nodes.
+ */
+static size_t
+order_check(const struct famidx *fi)
+{
+    struct ordset_iter it;
+    struct ordset_node *n;
+    const struct metric *prev = NULL;
+    size_t count = 0;
+
+    ordset_iter_init(&it, &fi->order);
+    while ((n = ordset_iter_next(&it)) != NULL) {
+        const struct series_node *sn = (const struct series_node *)n;
+
+        assert_ptr_equal(sn->m, &sn->sf->mf->metrics[sn->i]);
+        assert_ptr_equal(sn->sf->idx, fi);
+        if (prev != NULL)
+            assert_true(expo_metric_cmp(prev, sn->m) <= 0);
+        prev = sn->m;
+        count++;
+    }
+    ordset_iter_done(&it);
+    assert_int_equal(count, fi->order.n);
+    return count;
+}
+
+/* The text rendering of a family, metrics in stored order. Caller frees. */
+static char *
+render(const struct metric_family *mf)
+{
+    struct strbuf sb = STRBUF_INIT;
+    const struct metric **v = xreallocarray(NULL, mf->nmetrics + 1, sizeof(*v));
+    size_t i;
+
+    for (i = 0; i < mf->nmetrics; i++)
+        v[i] = &mf->metrics[i];
+    expo_text_family(&sb, mf->name, mf->help, mf->type, v, mf->nmetrics);
+    free(v);
+    strbuf_addch(&sb, '\0');
+    return sb.data;
+}
+
+/* The stored family is exactly the one family of body as group {job="j"} pushed it. */
+static void
+assert_family_as_pushed(const struct metric_family *stored, const char *body)
+{
+    struct grouping_key k = key_of("j", "");
+    struct family_list fl = fams_of(body, &k);
+    char *want, *got;
+
+    assert_int_equal(fl.n, 1);
+    want = render(fl.v[0]);
+    got = render(stored);
+    assert_string_equal(got, want);
+    free(want);
+    free(got);
+    family_list_free(&fl);
+    grouping_key_free(&k);
+}
+
+/*
+ * A re-push of the same series with new values (PUT or POST, any type) changes the values
+ * of the stored family in place: same stored family, same series in the indexes, renderings
+ * dropped, receive time updated.
+ */
+static void
+test_values_updated_in_place(void **state)
+{
+    static const char *const v1 =
+        "# HELP g a gauge\n# TYPE g gauge\ng{stage=\"a\"} 1\ng{stage=\"b\"} 2\n"
+        "# TYPE s summary\ns{quantile=\"0.5\"} 1\ns_sum 2\ns_count 3\n"
+        "# TYPE h histogram\nh_bucket{le=\"1\"} 1\nh_bucket{le=\"+Inf\"} 2\nh_sum 3\nh_count 2\n";
+    static const char *const v2 =
+        "# HELP g a gauge\n# TYPE g gauge\ng{stage=\"a\"} 10\ng{stage=\"b\"} 20\n"
+        "# TYPE s summary\ns{quantile=\"0.5\"} 11\ns_sum 12\ns_count 13\n"
+        "# TYPE h histogram\nh_bucket{le=\"1\"} 4\nh_bucket{le=\"+Inf\"} 5\nh_sum 6\nh_count 5\n";
+    struct store st;
+    struct grouping_key k = key_of("j", "/instance/i");
+    const struct stored_family *g, *s, *h;
+    size_t nseries;
+
+    (void)state;
+    store_init(&st);
+    push_text(&st, "j", "/instance/i", v1, 1, 1000);
+    push_text(&st, "j", "/instance/other", v1, 1, 1000);
+    g = fam(&st, "j", "/instance/i", "g");
+    s = fam(&st, "j", "/instance/i", "s");
+    h = fam(&st, "j", "/instance/i", "h");
+    nseries = st.series.len;
+    ((struct stored_family *)g)->text = render_cache_new(0, (size_t[]){0, 1, 2}, 2, "xy");
+    ((struct stored_family *)h)->proto = render_cache_new(0, (size_t[]){0, 1}, 1, "x");
+    assert_non_null(api_group_json(&st, store_group(&st, &k)));
+
+    push_text(&st, "j", "/instance/i", v2, 1, 2000);
+    assert_ptr_equal(fam(&st, "j", "/instance/i", "g"), g);
+    assert_ptr_equal(fam(&st, "j", "/instance/i", "s"), s);
+    assert_ptr_equal(fam(&st, "j", "/instance/i", "h"), h);
+    assert_true(g->mf->metrics[0].value == 10 && g->mf->metrics[1].value == 20);
+    assert_true(s->mf->metrics[0].quantiles[0].value == 11);
+    assert_true(s->mf->metrics[0].sum == 12 && s->mf->metrics[0].count == 13);
+    assert_true(h->mf->metrics[0].buckets[0].count == 4 && h->mf->metrics[0].buckets[1].count == 5);
+    assert_true(h->mf->metrics[0].sum == 6 && h->mf->metrics[0].count == 5);
+    assert_int_equal(g->ts.tv_sec, 2000);
+    assert_null(g->text);
+    assert_null(h->proto);
+    assert_null(store_group(&st, &k)->cache.json);
+    assert_int_equal(st.series.len, nseries);
+    assert_int_equal(st.duplicate_series, 0);
+    assert_int_equal(order_check(store_famidx(&st, "g")), 4);
+
+    /* POST of one of them likewise; the others keep their time. */
+    push_text(&st, "j", "/instance/i",
+              "# HELP g a gauge\n# TYPE g gauge\ng{stage=\"a\"} 7\n"
+              "g{stage=\"b\"} 8\n",
+              0, 3000);
+    assert_ptr_equal(fam(&st, "j", "/instance/i", "g"), g);
+    assert_true(g->mf->metrics[0].value == 7);
+    assert_int_equal(g->ts.tv_sec, 3000);
+    assert_int_equal(s->ts.tv_sec, 2000);
+    /* The other group's families were not touched. */
+    assert_true(fam(&st, "j", "/instance/other", "g")->mf->metrics[0].value == 1);
+    assert_int_equal(fam(&st, "j", "/instance/other", "g")->ts.tv_sec, 1000);
+    grouping_key_free(&k);
+    store_free(&st);
+}
+
+/*
+ * Anything but the values changed (labels, order of the series, their number, HELP, type,
+ * bucket or quantile bounds): the family is stored anew, and the indexes follow.
+ */
+static void
+test_changed_series_replaced(void **state)
+{
+    static const char *const base =
+        "# HELP g h\n# TYPE g gauge\ng{a=\"1\"} 1\ng{a=\"2\"} 2\n"
+        "# TYPE q summary\nq{quantile=\"0.5\"} 1\n"
+        "# TYPE b histogram\nb_bucket{le=\"1\"} 1\nb_bucket{le=\"+Inf\"} 1\n";
+    static const struct {
+        const char *body, *name;
+    } changes[] = {
+        {"# HELP g h\n# TYPE g gauge\ng{a=\"1\"} 1\ng{a=\"3\"} 2\n", "g"},     /* a label value */
+        {"# HELP g h\n# TYPE g gauge\ng{a=\"2\"} 2\ng{a=\"1\"} 1\n", "g"},     /* the order */
+        {"# HELP g h\n# TYPE g gauge\ng{a=\"1\"} 1\n", "g"},                   /* fewer series */
+        {"# HELP g other\n# TYPE g gauge\ng{a=\"1\"} 1\ng{a=\"2\"} 2\n", "g"}, /* HELP */
+        {"# TYPE g gauge\ng{a=\"1\"} 1\ng{a=\"2\"} 2\n", "g"},                 /* no HELP */
+        {"# HELP g h\n# TYPE g counter\ng{a=\"1\"} 1\ng{a=\"2\"} 2\n", "g"},   /* the type */
+        {"# HELP g h\n# TYPE g gauge\ng{b=\"1\"} 1\ng{a=\"2\"} 2\n", "g"},     /* a label name */
+        {"# TYPE q summary\nq{quantile=\"0.9\"} 1\n", "q"},                    /* a quantile */
+        {"# TYPE b histogram\nb_bucket{le=\"2\"} 1\nb_bucket{le=\"+Inf\"} 1\n", "b"}, /* a bound */
+    };
+    size_t i;
+
+    (void)state;
+    for (i = 0; i < sizeof(changes) / sizeof(changes[0]); i++) {
+        struct store st;
+        const struct stored_family *before, *after;
+        size_t nbefore, nold;
+
+        store_init(&st);
+        push_text(&st, "j", "", base, 1, 1);
+        before = fam(&st, "j", "", changes[i].name);
+        assert_non_null(before);
+        nbefore = st.series.len;
+        nold = before->mf->nmetrics;
+        /* POST: the other families stay. */
+        push_text(&st, "j", "", changes[i].body, 0, 2);
+        after = fam(&st, "j", "", changes[i].name);
+        assert_non_null(after);
+        assert_family_as_pushed(after->mf, changes[i].body);
+        assert_int_equal(after->ts.tv_sec, 2);
+        assert_int_equal(st.duplicate_series, 0);
+        assert_int_equal(order_check(store_famidx(&st, changes[i].name)), after->mf->nmetrics);
+        /* Every stored series is counted once: the old ones are gone from the index. */
+        assert_int_equal(st.series.len, nbefore - nold + after->mf->nmetrics);
+        store_free(&st);
+    }
+}
+
 static void
 test_pushed_failure_family_quirk(void **state)
 {
@@ -341,6 +523,8 @@ main(void)
         cmocka_unit_test(test_put_replaces_post_merges),
         cmocka_unit_test(test_timestamps),
         cmocka_unit_test(test_timestamp_updated_in_place),
+        cmocka_unit_test(test_values_updated_in_place),
+        cmocka_unit_test(test_changed_series_replaced),
         cmocka_unit_test(test_pushed_failure_family_quirk),
         cmocka_unit_test(test_delete_and_wipe),
         cmocka_unit_test(test_indexes),

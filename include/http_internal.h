@@ -83,6 +83,12 @@ void http_reply_buffer(struct http_ctx *c, int code, const char *content_type,
 typedef int (*http_stream_fill_fn)(void *arg, struct evbuffer *out);
 void http_reply_stream(struct http_ctx *c, int code, const char *content_type,
                        http_stream_fill_fn fill, void (*done)(void *arg), void *arg);
+/*
+ * Add the Date header ("Mon, 02 Jan 2006 15:04:05 GMT", as libevent and Go write it) from a
+ * string made once a second; libevent would otherwise format it for every reply, a tenth of
+ * the cost of a push. Every reply gets it before it is sent.
+ */
+void http_add_date(struct evkeyvalq *h);
 /* Go's http.Error: text/plain, nosniff, msg + "\n". */
 void http_reply_error(struct http_ctx *c, int code, const char *msg);
 /* A plain string without newline (Go's content sniffing gives text/plain). */

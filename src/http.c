@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -381,6 +382,27 @@ status_text(int code)
 }
 
 /* Status line and headers common to every reply; the body length is announced. */
+void
+http_add_date(struct evkeyvalq *h)
+{
+    static const char day[7][4] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static const char mon[12][4] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    static time_t made = (time_t)-1;
+    static char date[64];
+    time_t now = time(NULL);
+
+    if (now != made) {
+        struct tm tm;
+
+        gmtime_r(&now, &tm);
+        snprintf(date, sizeof(date), "%s, %02d %s %4d %02d:%02d:%02d GMT", day[tm.tm_wday],
+                 tm.tm_mday, mon[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        made = now;
+    }
+    evhttp_add_header(h, "Date", date);
+}
+
 static void
 reply_headers(struct http_ctx *c, int code, const char *content_type, size_t len)
 {
@@ -396,6 +418,7 @@ reply_headers(struct http_ctx *c, int code, const char *content_type, size_t len
     /* A 304 has no body and must not claim a length (the cached one stays valid). */
     if (code != 304)
         evhttp_add_header(h, "Content-Length", clen);
+    http_add_date(h);
 }
 
 /* Send the reply with body buffer buf (which stays ours) and note it was sent. */

@@ -80,6 +80,7 @@ held_done(void *arg, int ok)
         if (h->close_connection)
             evhttp_add_header(hdr, "Connection", "close");
         evhttp_remove_header(hdr, "Content-Length");
+        http_add_date(hdr);
         if (ok) {
             evhttp_add_header(hdr, "Content-Length", "0");
             evhttp_send_reply(req, h->code, NULL, buf);

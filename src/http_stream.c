@@ -122,6 +122,7 @@ http_reply_stream(struct http_ctx *c, int code, const char *content_type, http_s
             evhttp_add_header(h, "Connection", "close");
         /* No length: HTTP/1.1 gets chunked encoding, HTTP/1.0 the end of the connection. */
         evhttp_remove_header(h, "Content-Length");
+        http_add_date(h);
         evhttp_connection_set_closecb(s->evcon, stream_closecb, NULL);
         evhttp_send_reply_start(c->req, code, NULL);
         c->replied = code;

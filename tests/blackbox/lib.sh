@@ -467,6 +467,15 @@ assert_no_header() {
 	fi
 }
 
+# assert_date MESSAGE: the last answer has one Date header, written as Go's
+# http.TimeFormat, within a few seconds of the local clock.
+assert_date() {
+	assert_eq "$(hdr_count Date)" 1 "$1: one Date header"
+	assert_match "$(hdr Date)" '^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-3][0-9] (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [0-9]{4} [0-2][0-9]:[0-5][0-9]:[0-6][0-9] GMT$' "$1: Date format"
+	_dd=$(( $(date -u +%s) - $(date -u -d "$(hdr Date)" +%s 2>/dev/null || echo 0) ))
+	assert_true "$1: Date is now (off by ${_dd}s)" [ "$_dd" -ge -2 -a "$_dd" -le 5 ]
+}
+
 # Status + exact body in one go: expect STATUS BODY MESSAGE
 expect() {
 	assert_status "$1" "$3"
@@ -479,6 +488,7 @@ assert_plain_error() {
 	expect "$1" "$2" "$3"
 	assert_header Content-Type "text/plain; charset=utf-8" "$3"
 	assert_header X-Content-Type-Options nosniff "$3"
+	assert_date "$3"
 }
 
 # push METHOD PATH BODY [curl args...]: send BODY (exact bytes) with the method.

@@ -207,11 +207,16 @@ while [ $i -lt 30 ]; do
 done
 wait $pids
 assert_eq "$(cat "$T_TMP"/fa.* | sort | uniq -c | awk '{ print $1 " " $2 }')" "30 200" "30 concurrent pushes with fsync=always answered 200"
+http PUT /metrics/job/fa/n/30 --data-binary 'fa{n="30"} 30
+'
+expect 200 "" "a held fsync=always reply"
+assert_header Content-Length 0 "a held fsync=always reply"
+assert_date "a held fsync=always reply"
 crash
 pgw_start "--persistence.file=$J"
 api_metrics
 assert_eq "$(json_eval "$API" 'sorted(int(float(g["fa"]["metrics"][0]["value"])) for g in d["data"] if g["labels"]["job"] == "fa")')" \
-	"$(seq -s, 0 29 | sed 's/^/[/; s/$/]/')" "every fsync=always push survived kill -9"
+	"$(seq -s, 0 30 | sed 's/^/[/; s/$/]/')" "every fsync=always push survived kill -9"
 pgw_stop
 
 # backend selection

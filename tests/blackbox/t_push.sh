@@ -13,6 +13,7 @@ push PUT /metrics/job/j1/instance/i1 'another_metric{job="other",instance="other
 expect 200 "" "PUT success"
 assert_header Content-Length 0 "PUT success"
 assert_no_header Content-Type "PUT success"
+assert_date "PUT success"
 # §5.3 example: grouping labels overwrite body labels, labels sorted.
 assert_store "# TYPE another_metric untyped
 another_metric{instance=\"i1\",job=\"j1\",x=\"y\"} 1

@@ -34,6 +34,10 @@ for i in range(n):
     r = c.getresponse(); r.read()
     assert r.status == 200, r.status
 EOF
+http GET /api/v1/metrics
+assert_status 200 "large API answer"
+assert_eq "$(hdr Transfer-Encoding)" "chunked" "a large API answer is chunked"
+assert_date "a large (streamed) API answer"
 
 # The client side: a socket with a small receive buffer that reads the headers, stalls
 # while the test pushes and scrapes through other connections, then reads the rest.

@@ -49,6 +49,8 @@ const char *strbuf_str(const struct strbuf *sb);
 struct rcbytes {
     unsigned refs;
     size_t len;
+    size_t raw;  /* the length of the bytes it stands for: len, or more when packed (compress.h:
+                    rcbytes_pack); read packed ones with rcbytes_unpack */
     char data[]; /* len bytes, then a NUL */
 };
 

@@ -2,7 +2,8 @@
 # install-deps.sh - install what building and testing pushgateway-c needs.
 #   scripts/install-deps.sh          build dependencies only
 #   scripts/install-deps.sh --test   plus everything the test suite uses
-# Debian/Ubuntu (apt) and RHEL/CentOS (yum/dnf; EL6 needs libevent2-devel and EPEL's jansson).
+# Debian/Ubuntu (apt) and RHEL/CentOS (yum/dnf; EL6 needs libevent2-devel and EPEL's jansson
+# and lz4-devel).
 set -e
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
@@ -12,7 +13,7 @@ if [ "$(id -u)" != 0 ]; then SUDO=sudo; fi
 
 if command -v apt-get >/dev/null 2>&1; then
     pkgs="build-essential cmake pkg-config libevent-dev libjansson-dev zlib1g-dev curl \
-          libprotobuf-c-dev protobuf-c-compiler libyaml-dev libssl-dev libcrypt-dev"
+          libprotobuf-c-dev protobuf-c-compiler libyaml-dev libssl-dev libcrypt-dev liblz4-dev"
     if [ $want_test = 1 ]; then
         pkgs="$pkgs libcmocka-dev python3 python3-prometheus-client netcat-openbsd clang \
               libclang-rt-dev valgrind golang-go golang-github-prometheus-client-golang-dev \
@@ -38,7 +39,7 @@ elif command -v yum >/dev/null 2>&1 || command -v dnf >/dev/null 2>&1; then
     el=$(rpm -E '%{rhel}' 2>/dev/null || echo 0)
     if [ "$el" = 6 ]; then ev=libevent2-devel; else ev=libevent-devel; fi
     pkgs="gcc make cmake pkgconfig $ev jansson-devel zlib-devel curl protobuf-c-devel"
-    pkgs="$pkgs protobuf-c-compiler libyaml-devel openssl-devel"
+    pkgs="$pkgs protobuf-c-compiler libyaml-devel openssl-devel lz4-devel"
     # crypt.h and libcrypt come from libxcrypt from EL8 on (glibc-devel before).
     [ "$el" -ge 8 ] 2>/dev/null && pkgs="$pkgs libxcrypt-devel"
     [ $want_test = 1 ] && pkgs="$pkgs libcmocka-devel python3 nc valgrind openssl"

@@ -5,6 +5,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "compress.h"
 #include "gofmt.h"
 #include "nativehist.h"
 #include "strbuf.h"
@@ -585,7 +586,7 @@ api_group_json(struct store *st, struct group *g)
         /* Rendered once per change of the group (the store drops the cache). */
         strbuf_addch(&one, ',');
         json_group(&one, st, g);
-        g->cache.json = rcbytes_from_strbuf(&one);
+        g->cache.json = rcbytes_pack(&one);
     }
     return g->cache.json;
 }
@@ -600,9 +601,8 @@ api_metrics_json(struct store *st)
     strbuf_addstr(&sb, API_METRICS_HEAD);
     groups = store_groups_sorted(st, &n);
     for (i = 0; i < n; i++) {
-        const struct rcbytes *json = api_group_json(st, groups[i]);
         /* Each group's rendering starts with the comma that separates it from the last. */
-        strbuf_add(&sb, json->data + (i == 0), json->len - (i == 0));
+        rcbytes_append(api_group_json(st, groups[i]), i == 0, &sb);
     }
     strbuf_addstr(&sb, API_METRICS_TAIL);
     return strbuf_detach(&sb, NULL);

@@ -3,6 +3,9 @@
 #include <string.h>
 
 #include <zlib.h>
+#ifdef HAVE_LZ4
+#include <lz4.h>
+#endif
 
 #include "compress.h"
 #include "xmalloc.h"
@@ -259,4 +262,68 @@ gzip_writer_free(struct gzip_writer *w)
     gzip_segment_unref(w->seg);
     strbuf_free(&w->out);
     memset(w, 0, sizeof(*w));
+}
+
+/* ---- packed renderings ---- */
+
+struct rcbytes *
+rcbytes_pack(struct strbuf *sb)
+{
+#ifdef HAVE_LZ4
+    static struct strbuf z; /* scratch, reused: the event loop packs one at a time */
+    int n;
+
+    if (sb->len < 64 || sb->len > (size_t)LZ4_MAX_INPUT_SIZE)
+        return rcbytes_from_strbuf(sb);
+    strbuf_reset(&z);
+    strbuf_grow(&z, (size_t)LZ4_compressBound((int)sb->len));
+#if LZ4_VERSION_NUMBER >= 10700
+    n = LZ4_compress_default(sb->data, z.data, (int)sb->len, (int)(z.cap - 1));
+#else
+    n = LZ4_compress_limitedOutput(sb->data, z.data, (int)sb->len, (int)(z.cap - 1));
+#endif
+    if (n > 0 && (size_t)n < sb->len - sb->len / 8) {
+        struct rcbytes *b = xmalloc(sizeof(*b) + (size_t)n + 1);
+
+        b->refs = 1;
+        b->len = (size_t)n;
+        b->raw = sb->len;
+        memcpy(b->data, z.data, b->len);
+        b->data[b->len] = '\0';
+        strbuf_free(sb);
+        return b;
+    }
+#endif
+    return rcbytes_from_strbuf(sb);
+}
+
+void
+rcbytes_unpack(const struct rcbytes *b, char *dst)
+{
+    if (b->raw == b->len) {
+        memcpy(dst, b->data, b->len);
+        return;
+    }
+#ifdef HAVE_LZ4
+    /* Our own output, in memory: a mismatch is a bug, not bad input. */
+    if (LZ4_decompress_safe(b->data, dst, (int)b->len, (int)b->raw) == (int)b->raw)
+        return;
+#endif
+    abort();
+}
+
+void
+rcbytes_append(const struct rcbytes *b, size_t skip, struct strbuf *sb)
+{
+    if (skip >= b->raw)
+        return;
+    if (b->raw == b->len) {
+        strbuf_add(sb, b->data + skip, b->len - skip);
+        return;
+    }
+    strbuf_grow(sb, b->raw);
+    rcbytes_unpack(b, sb->data + sb->len);
+    memmove(sb->data + sb->len, sb->data + sb->len + skip, b->raw - skip);
+    sb->len += b->raw - skip;
+    sb->data[sb->len] = '\0';
 }

@@ -414,9 +414,16 @@ api_fill(void *arg, struct evbuffer *out)
         const struct rcbytes *json = as->pieces[as->next];
         /* Each rendering starts with the comma that separates it from the one before. */
         size_t skip = as->next == 0;
+        struct evbuffer_iovec v;
 
-        evbuffer_add(out, json->data + skip, json->len - skip);
-        added += json->len;
+        if (evbuffer_reserve_space(out, (ev_ssize_t)json->raw, &v, 1) < 1)
+            abort(); /* libevent could not allocate */
+        rcbytes_unpack(json, v.iov_base);
+        if (skip)
+            memmove(v.iov_base, (char *)v.iov_base + 1, json->raw - 1);
+        v.iov_len = json->raw - skip;
+        evbuffer_commit_space(out, &v, 1);
+        added += json->raw;
         as->next++;
     }
     if (as->next < as->n)

@@ -108,7 +108,7 @@ rcbytes_from_strbuf(struct strbuf *sb)
     struct rcbytes *b = xmalloc(sizeof(*b) + sb->len + 1);
 
     b->refs = 1;
-    b->len = sb->len;
+    b->len = b->raw = sb->len;
     if (sb->len > 0)
         memcpy(b->data, sb->data, sb->len);
     b->data[b->len] = '\0';

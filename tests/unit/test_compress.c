@@ -399,6 +399,72 @@ test_scrape_in_steps_across_a_change(void **state)
     strbuf_free(&gz);
 }
 
+/* Pack sb's copy of data and check everything reads back the same. Returns b->len. */
+static size_t
+pack_roundtrip(const char *data, size_t n)
+{
+    struct strbuf sb = STRBUF_INIT, out = STRBUF_INIT;
+    struct rcbytes *b;
+    char *raw;
+
+    strbuf_add(&sb, data, n);
+    b = rcbytes_pack(&sb);
+    assert_int_equal(sb.len, 0);
+    assert_int_equal(b->raw, n);
+    assert_int_equal(b->refs, 1);
+    raw = xmalloc(n + 1);
+    rcbytes_unpack(b, raw);
+    assert_memory_equal(raw, data, n);
+    free(raw);
+    /* Appended after what is there, whole or without its first bytes. */
+    strbuf_addstr(&out, "<");
+    rcbytes_append(b, 0, &out);
+    rcbytes_append(b, 1, &out);
+    rcbytes_append(b, n, &out);
+    rcbytes_append(b, n + 5, &out);
+    assert_int_equal(out.len, 1 + n + n - 1);
+    assert_memory_equal(out.data + 1, data, n);
+    assert_memory_equal(out.data + 1 + n, data + 1, n - 1);
+    assert_int_equal(out.data[out.len], '\0');
+    strbuf_free(&out);
+    n = b->len;
+    rcbytes_unref(b);
+    return n;
+}
+
+/* Cached renderings are kept compressed when that saves, and always read back exactly. */
+static void
+test_packed_renderings(void **state)
+{
+    struct strbuf json = STRBUF_INIT;
+    char noise[4096], small[] = ",{\"labels\":{\"job\":\"j\"}}";
+    uint32_t x = 2463534242u;
+    size_t i, len;
+
+    (void)state;
+    for (i = 0; i < 40; i++)
+        strbuf_addf(&json,
+                    ",{\"m_%zu\":{\"time_stamp\":\"2026-11-21T12:17:42.515473418Z\","
+                    "\"type\":\"GAUGE\",\"metrics\":[{\"labels\":{\"instance\":\"host%zu\","
+                    "\"job\":\"bench\"},\"value\":\"%zu\"}]}}",
+                    i % 3, i, i * 7);
+    len = pack_roundtrip(json.data, json.len);
+#ifdef HAVE_LZ4
+    assert_true(len < json.len / 2); /* repetitive JSON packs well */
+#else
+    assert_int_equal(len, json.len);
+#endif
+    for (i = 0; i < sizeof(noise); i++) { /* xorshift: does not compress */
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        noise[i] = (char)x;
+    }
+    assert_int_equal(pack_roundtrip(noise, sizeof(noise)), sizeof(noise));
+    assert_int_equal(pack_roundtrip(small, strlen(small)), strlen(small));
+    strbuf_free(&json);
+}
+
 int
 main(void)
 {
@@ -406,6 +472,7 @@ main(void)
         cmocka_unit_test(test_writer_plain_and_empty),
         cmocka_unit_test(test_writer_segments_splice_anywhere),
         cmocka_unit_test(test_decompress_errors),
+        cmocka_unit_test(test_packed_renderings),
         cmocka_unit_test(test_scrape_keeps_and_drops_segments),
         cmocka_unit_test(test_scrape_in_steps_across_a_change),
     };

@@ -96,10 +96,10 @@ struct metric {
 /* A metric family: a name, optional HELP, a type and its metrics. */
 struct metric_family {
     char *name;
-    char *help; /* NULL when no HELP was given; "" when an empty HELP was given */
-    enum metric_type type;
+    char *help;             /* NULL when no HELP was given; "" when an empty HELP was given */
     struct metric *metrics; /* owned array */
     size_t nmetrics;
+    enum metric_type type;
     int interned; /* MF_INTERNED: name, help and every label string are interned (see
                      metric_family_intern): read-only and shared, released by
                      metric_family_free(). MF_PACKED: interned and packed into one block

@@ -9,6 +9,7 @@
 struct ordset_node {
     struct ordset_node *left, *right;
     uint32_t prio;
+    uint32_t aux; /* not used by the set: the element's own (it fills what would be padding) */
 };
 
 /* Order of two elements; equal elements are ordered by node address, so any cmp works. */

@@ -21,12 +21,13 @@ struct famidx;
 struct gzip_segment;
 struct rcbytes;
 
-/* A stored metric's place in its name's exposition order (struct famidx.order). */
+/*
+ * A stored metric's place in its name's exposition order (struct famidx.order): metric
+ * number node.aux of family sf. 32 bytes, one per stored series.
+ */
 struct series_node {
     struct ordset_node node; /* first member: an ordset node is a series_node */
-    const struct metric *m;
-    struct stored_family *sf; /* the family holding m, as its metric number i */
-    size_t i;
+    struct stored_family *sf;
 };
 
 /*
@@ -45,6 +46,18 @@ struct stored_family {
     struct render_cache *proto; /* each metric's Metric submessage as it appears in its
                                    MetricFamily: field 4 tag, length, message (expo_proto.c) */
 };
+
+/* The metric a series node stands for, and its index in its family. */
+static inline size_t
+series_node_index(const struct series_node *sn)
+{
+    return sn->node.aux;
+}
+static inline const struct metric *
+series_node_metric(const struct series_node *sn)
+{
+    return &sn->sf->mf->metrics[sn->node.aux];
+}
 
 /*
  * The renderings of a stored family's metrics in one format for one name-escaping scheme,

@@ -398,7 +398,7 @@ gather_render_proto(const struct gather *g, enum name_escaping esc, struct strbu
                 put_metric(&side, m, esc);
                 continue;
             }
-            render_cache_get(sn->sf->proto, sn->i, &mlen);
+            render_cache_get(sn->sf->proto, series_node_index(sn), &mlen);
             len += mlen;
         }
         gather_iter_done(&gi);
@@ -417,7 +417,7 @@ gather_render_proto(const struct gather *g, enum name_escaping esc, struct strbu
                 strbuf_add(out, side.data + ownoff[nown], ownoff[nown + 1] - ownoff[nown]);
                 nown++;
             } else {
-                const char *bytes = render_cache_get(sn->sf->proto, sn->i, &mlen);
+                const char *bytes = render_cache_get(sn->sf->proto, series_node_index(sn), &mlen);
 
                 strbuf_add(out, bytes, mlen);
             }

@@ -97,9 +97,9 @@ merge_one(struct gathered_family *gf, const struct metric_family *own, const str
         next = (const struct series_node *)ordset_iter_next(&it);
     }
     while (next != NULL || k < nown) {
-        if (next != NULL && (k >= nown || expo_metric_cmp(next->m, ownm[k]) < 0)) {
+        if (next != NULL && (k >= nown || expo_metric_cmp(series_node_metric(next), ownm[k]) < 0)) {
             gf->nodes[gf->nmetrics] = next;
-            gf->metrics[gf->nmetrics++] = next->m;
+            gf->metrics[gf->nmetrics++] = series_node_metric(next);
             next = (const struct series_node *)ordset_iter_next(&it);
         } else {
             gf->nodes[gf->nmetrics] = NULL;
@@ -179,7 +179,7 @@ gather_iter_next(struct gather_iter *gi, const struct metric **m, const struct s
         const struct series_node *node = (const struct series_node *)ordset_iter_next(&gi->it);
         if (node == NULL)
             return 0;
-        *m = node->m;
+        *m = series_node_metric(node);
         *sn = node;
         return 1;
     }
@@ -268,7 +268,7 @@ render_text_family(const struct gathered_family *gf, enum name_escaping esc, str
         if (sf->text == NULL) {
             expo_text_metric(out, gf->name, m, esc); /* over 4 GiB: not cached */
         } else {
-            const char *line = render_cache_get(sf->text, sn->i, &len);
+            const char *line = render_cache_get(sf->text, series_node_index(sn), &len);
             strbuf_add(out, line, len);
         }
     }

@@ -91,7 +91,8 @@ store_famidx(const struct store *st, const char *name)
 static int
 series_node_cmp(const struct ordset_node *a, const struct ordset_node *b)
 {
-    return expo_metric_cmp(((const struct series_node *)a)->m, ((const struct series_node *)b)->m);
+    return expo_metric_cmp(series_node_metric((const struct series_node *)a),
+                           series_node_metric((const struct series_node *)b));
 }
 
 int
@@ -140,9 +141,8 @@ family_link(struct store *st, struct stored_family *sf)
     fi->members = sf;
     for (i = 0; i < mf->nmetrics; i++) { /* sf->nodes is in mf's block (stored_family_new) */
         series_adjust(st, store_series_hash(mf->name, &mf->metrics[i]), 1);
-        sf->nodes[i].m = &mf->metrics[i];
         sf->nodes[i].sf = sf;
-        sf->nodes[i].i = i;
+        sf->nodes[i].node.aux = (uint32_t)i;
         ordset_insert(&fi->order, &sf->nodes[i].node);
     }
 }

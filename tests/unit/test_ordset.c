@@ -37,6 +37,8 @@ check_sorted(struct ordset *s, struct item *items, size_t n)
     while ((nd = ordset_iter_next(&it)) != NULL) {
         struct item *x = (struct item *)nd;
         assert_true(x->in);
+        /* The set never touches the element's aux field (the store keeps an index there). */
+        assert_int_equal(x->node.aux, (uint32_t)(x - items) ^ 0x5a5a5a5au);
         assert_true(x->key >= prev);
         prev = x->key;
         seen++;
@@ -59,6 +61,7 @@ test_random_ops(void **state)
     ordset_init(&s, item_cmp);
     for (i = 0; i < N; i++) {
         items[i].key = (int)(rand_r(&seed) % 1000); /* many duplicates */
+        items[i].node.aux = (uint32_t)i ^ 0x5a5a5a5au;
         ordset_insert(&s, &items[i].node);
         items[i].in = 1;
     }

@@ -227,11 +227,12 @@ order_check(const struct famidx *fi)
     while ((n = ordset_iter_next(&it)) != NULL) {
         const struct series_node *sn = (const struct series_node *)n;
 
-        assert_ptr_equal(sn->m, &sn->sf->mf->metrics[sn->i]);
+        assert_true(series_node_index(sn) < sn->sf->mf->nmetrics);
+        assert_ptr_equal(&sn->sf->nodes[series_node_index(sn)], sn);
         assert_ptr_equal(sn->sf->idx, fi);
         if (prev != NULL)
-            assert_true(expo_metric_cmp(prev, sn->m) <= 0);
-        prev = sn->m;
+            assert_true(expo_metric_cmp(prev, series_node_metric(sn)) <= 0);
+        prev = series_node_metric(sn);
         count++;
     }
     ordset_iter_done(&it);

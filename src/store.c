@@ -592,6 +592,16 @@ store_expiring_count(const struct store *st)
     return st->expiring.n;
 }
 
+/* metric_add_label into room made beforehand (store_sanitise). */
+static void
+label_append(struct metric *m, const char *name, const char *value)
+{
+    m->labels[m->nlabels].name = xstrdup(name);
+    m->labels[m->nlabels].value = xstrdup(value);
+    m->nlabels++;
+    m->ident_hash = 0;
+}
+
 void
 store_sanitise(struct family_list *fams, const struct grouping_key *key)
 {
@@ -606,6 +616,9 @@ store_sanitise(struct family_list *fams, const struct grouping_key *key)
             struct hmap names;
             int use_map = m->nlabels + key->n > 32;
             size_t j;
+
+            /* Room for every label this may add: one allocation instead of one per label. */
+            m->labels = xreallocarray(m->labels, m->nlabels + key->n + 1, sizeof(*m->labels));
 
             if (use_map) {
                 hmap_init(&names);
@@ -631,7 +644,7 @@ store_sanitise(struct family_list *fams, const struct grouping_key *key)
                     m->labels[j].value = xstrdup(key->labels[k].value);
                     m->ident_hash = 0;
                 } else {
-                    metric_add_label(m, kn, key->labels[k].value);
+                    label_append(m, kn, key->labels[k].value);
                     if (use_map)
                         hmap_put(&names, m->labels[m->nlabels - 1].name, strlen(kn),
                                  (void *)(uintptr_t)m->nlabels);
@@ -640,7 +653,7 @@ store_sanitise(struct family_list *fams, const struct grouping_key *key)
             if (use_map)
                 hmap_free(&names);
             if (metric_label(m, "instance") == NULL)
-                metric_add_label(m, "instance", "");
+                label_append(m, "instance", "");
             metric_sort_labels(m);
         }
     }

@@ -65,6 +65,7 @@ struct parser {
     struct pfam *fams; /* in order of creation */
     size_t nfams, fcap;
     struct hmap byname; /* family name -> index + 1 */
+    size_t last_fam; /* 1 + index of the family found or made last (find_family's memo), 0: none */
 
     /* State of the current line. */
     struct pfam *fam; /* NULL until the metric name is known */
@@ -553,8 +554,18 @@ find_family(struct parser *p, const char *name, size_t n)
 
     if (memchr(name, '\0', n) != NULL)
         n = strlen(name);
+    /* Most lines name the family of the line before (its TYPE line, its other samples). */
+    if (p->last_fam > 0) {
+        struct pfam *f = &p->fams[p->last_fam - 1];
+
+        if (strncmp(f->mf->name, name, n) == 0 && f->mf->name[n] == '\0')
+            return f;
+    }
     v = hmap_get(&p->byname, name, n);
-    return v != NULL ? &p->fams[(uintptr_t)v - 1] : NULL;
+    if (v == NULL)
+        return NULL;
+    p->last_fam = (uintptr_t)v;
+    return &p->fams[p->last_fam - 1];
 }
 
 /*
@@ -603,6 +614,7 @@ set_family(struct parser *p)
     hmap_init(&f->bysig);
     p->nfams++;
     hmap_put(&p->byname, f->mf->name, strlen(f->mf->name), (void *)(uintptr_t)p->nfams);
+    p->last_fam = p->nfams;
     p->fam = f;
     return 0;
 }

@@ -3,6 +3,7 @@
 #define PGW_STRBUF_H
 
 #include <stddef.h>
+#include <string.h>
 
 /*
  * A byte buffer that grows on demand. `data` is always NUL-terminated (the NUL is not
@@ -24,8 +25,22 @@ void strbuf_init(struct strbuf *sb);
 void strbuf_free(struct strbuf *sb);
 void strbuf_reset(struct strbuf *sb); /* len = 0, keeps the allocation */
 void strbuf_grow(struct strbuf *sb, size_t extra);
-void strbuf_add(struct strbuf *sb, const void *data, size_t len);
-void strbuf_addstr(struct strbuf *sb, const char *s);
+/* Append len bytes (inline: the writers and the journal codec call it for every field). */
+static inline void
+strbuf_add(struct strbuf *sb, const void *data, size_t len)
+{
+    if (sb->len + len + 1 > sb->cap)
+        strbuf_grow(sb, len);
+    if (len > 0)
+        memcpy(sb->data + sb->len, data, len);
+    sb->len += len;
+    sb->data[sb->len] = '\0';
+}
+static inline void
+strbuf_addstr(struct strbuf *sb, const char *s)
+{
+    strbuf_add(sb, s, strlen(s));
+}
 /* Append one byte (inline: JSON and text writers call it for every separator). */
 static inline void
 strbuf_addch(struct strbuf *sb, char c)

@@ -46,22 +46,6 @@ strbuf_grow(struct strbuf *sb, size_t extra)
 }
 
 void
-strbuf_add(struct strbuf *sb, const void *data, size_t len)
-{
-    strbuf_grow(sb, len);
-    if (len > 0)
-        memcpy(sb->data + sb->len, data, len);
-    sb->len += len;
-    sb->data[sb->len] = '\0';
-}
-
-void
-strbuf_addstr(struct strbuf *sb, const char *s)
-{
-    strbuf_add(sb, s, strlen(s));
-}
-
-void
 strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 {
     va_list ap;

@@ -151,6 +151,12 @@ void metric_family_intern(struct metric_family *mf);
  */
 struct metric_family *metric_family_pack(struct metric_family *mf, size_t head, size_t per_metric,
                                          void **headp, void **per_metricp);
+/*
+ * The process's shared copy of s, with a reference taken (the strings metric_family_intern
+ * uses); read-only. Release it with intern_release(). The store keeps its groups' keys so.
+ */
+char *intern_str(const char *s);
+void intern_release(char *s); /* NULL is fine */
 /* Number of distinct interned strings and the bytes they hold (for tests and metrics). */
 size_t intern_count(size_t *bytes);
 

@@ -104,8 +104,8 @@ struct group_cache {
 
 /* A group: a grouping key and its families (sorted by name). */
 struct group {
-    struct grouping_key key;
-    char *keystr; /* canonical key (grouping_key_string), also the map key */
+    struct grouping_key key; /* its strings are interned (intern_str), shared with the labels */
+    char *keystr;            /* canonical key (grouping_key_string), also the map key */
     size_t keylen;
     struct stored_family **fams; /* sorted by family name */
     size_t nfams;

@@ -97,6 +97,18 @@ intern_swap(char **s)
     *s = shared;
 }
 
+char *
+intern_str(const char *s)
+{
+    return intern_get(s);
+}
+
+void
+intern_release(char *s)
+{
+    intern_put(s);
+}
+
 size_t
 intern_count(size_t *bytes)
 {

@@ -434,6 +434,34 @@ store_group(const struct store *st, const struct grouping_key *key)
 }
 
 /* Find or create the group for key; *created tells which. */
+/* A group keeps its key's strings interned: the same strings as its metrics' labels. */
+static void
+group_key_set(struct group *g, const struct grouping_key *key)
+{
+    size_t i;
+
+    g->key.n = key->n;
+    g->key.labels = key->n > 0 ? xreallocarray(NULL, key->n, sizeof(*g->key.labels)) : NULL;
+    for (i = 0; i < key->n; i++) {
+        g->key.labels[i].name = intern_str(key->labels[i].name);
+        g->key.labels[i].value = intern_str(key->labels[i].value);
+    }
+}
+
+static void
+group_key_clear(struct group *g)
+{
+    size_t i;
+
+    for (i = 0; i < g->key.n; i++) {
+        intern_release(g->key.labels[i].name);
+        intern_release(g->key.labels[i].value);
+    }
+    free(g->key.labels);
+    g->key.labels = NULL;
+    g->key.n = 0;
+}
+
 static struct group *
 group_get_or_create(struct store *st, const struct grouping_key *key, int *created)
 {
@@ -447,7 +475,7 @@ group_get_or_create(struct store *st, const struct grouping_key *key, int *creat
         return g;
     }
     g = xcalloc(1, sizeof(*g));
-    grouping_key_copy(&g->key, key);
+    group_key_set(g, key);
     g->keystr = ks;
     g->keylen = len;
     g->ttl = STORE_TTL_DEFAULT;
@@ -835,7 +863,7 @@ group_free(struct store *st, struct group *g)
     group_invalidate(g);
     free(g->fams);
     free(g->keystr);
-    grouping_key_free(&g->key);
+    group_key_clear(g);
     free(g);
     free(st->sorted_groups);
     st->sorted_groups = NULL;

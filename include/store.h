@@ -41,11 +41,20 @@ struct stored_family {
     struct group *group;      /* the group it belongs to */
     struct famidx *idx;       /* the store-wide entry for its name */
     struct stored_family *idx_prev, *idx_next; /* other groups' families of the same name */
-    struct series_node *nodes;  /* one per metric (in mf's block), linked into idx->order */
     struct render_cache *text;  /* the metrics' exposition lines (gather.c), NULL: none yet */
     struct render_cache *proto; /* each metric's Metric submessage as it appears in its
                                    MetricFamily: field 4 tag, length, message (expo_proto.c) */
 };
+
+/*
+ * The series nodes of a stored family, one per metric, linked into idx->order: the per-metric
+ * area of its packed block (metric_family_pack), right after the metrics.
+ */
+static inline struct series_node *
+stored_family_nodes(const struct stored_family *sf)
+{
+    return (struct series_node *)(sf->mf->metrics + sf->mf->nmetrics);
+}
 
 /* The metric a series node stands for, and its index in its family. */
 static inline size_t

@@ -116,6 +116,7 @@ family_link(struct store *st, struct stored_family *sf)
 {
     struct metric_family *mf = sf->mf;
     struct famidx *fi = store_famidx(st, mf->name);
+    struct series_node *nodes = stored_family_nodes(sf);
     size_t i;
 
     if (fi == NULL) {
@@ -139,11 +140,11 @@ family_link(struct store *st, struct stored_family *sf)
     if (fi->members != NULL)
         fi->members->idx_prev = sf;
     fi->members = sf;
-    for (i = 0; i < mf->nmetrics; i++) { /* sf->nodes is in mf's block (stored_family_new) */
+    for (i = 0; i < mf->nmetrics; i++) {
         series_adjust(st, store_series_hash(mf->name, &mf->metrics[i]), 1);
-        sf->nodes[i].sf = sf;
-        sf->nodes[i].node.aux = (uint32_t)i;
-        ordset_insert(&fi->order, &sf->nodes[i].node);
+        nodes[i].sf = sf;
+        nodes[i].node.aux = (uint32_t)i;
+        ordset_insert(&fi->order, &nodes[i].node);
     }
 }
 
@@ -153,11 +154,12 @@ family_unlink_free(struct store *st, struct stored_family *sf)
 {
     struct metric_family *mf = sf->mf;
     struct famidx *fi = sf->idx;
+    struct series_node *nodes = stored_family_nodes(sf);
     size_t i;
 
     for (i = 0; i < mf->nmetrics; i++) {
         series_adjust(st, store_series_hash(mf->name, &mf->metrics[i]), -1);
-        ordset_remove(&fi->order, &sf->nodes[i].node);
+        ordset_remove(&fi->order, &nodes[i].node);
     }
     free(sf->text);
     free(sf->proto);
@@ -275,10 +277,12 @@ stored_family_new(struct store *st, struct group *g, struct metric_family *mf,
 
     /* Stored families share their strings (most label names and values repeat) and take
      * one allocation each, stored_family and series nodes included. */
-    mf = metric_family_pack(mf, sizeof(*sf), sizeof(*sf->nodes), &head, &nodes);
+    mf = metric_family_pack(mf, sizeof(*sf), sizeof(struct series_node), &head, &nodes);
     sf = head;
     sf->mf = mf;
-    sf->nodes = nodes;
+    /* The series nodes follow the metrics (stored_family_nodes finds them there). */
+    if (mf->nmetrics > 0 && nodes != (void *)stored_family_nodes(sf))
+        abort();
     sf->ts = *ts;
     sf->group = g;
     family_link(st, sf);

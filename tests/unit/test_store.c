@@ -228,7 +228,7 @@ order_check(const struct famidx *fi)
         const struct series_node *sn = (const struct series_node *)n;
 
         assert_true(series_node_index(sn) < sn->sf->mf->nmetrics);
-        assert_ptr_equal(&sn->sf->nodes[series_node_index(sn)], sn);
+        assert_ptr_equal(&stored_family_nodes(sn->sf)[series_node_index(sn)], sn);
         assert_ptr_equal(sn->sf->idx, fi);
         if (prev != NULL)
             assert_true(expo_metric_cmp(prev, series_node_metric(sn)) <= 0);

@@ -34,7 +34,7 @@
 
 #define SNAPSHOT_CHUNK (1024u * 1024u) /* write the snapshot in pieces this big */
 #define JOURNAL_COMPACT_MIN                                                                        \
-    (16u * 1024u * 1024u)        /* snapshot early past max(this, 2 x snapshot)                    \
+    (64u * 1024u * 1024u)        /* snapshot early past max(this, 2 x snapshot)                    \
                                   */
 #define RETRY_AFTER_FAILURE 10.0 /* seconds between failed snapshot attempts */
 

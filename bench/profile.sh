@@ -3,26 +3,28 @@
 #
 #   bench/profile.sh push   [BINARY]   checked PUT of bench/body.txt to a group that has it
 #   bench/profile.sh scrape [BINARY]   warm text scrape of /metrics
+#   bench/profile.sh gzip   [BINARY]   warm gzip scrape
+#   bench/profile.sh proto  [BINARY]   warm protobuf scrape
 #   bench/profile.sh api    [BINARY]   cold /api/v1/metrics (every group changed)
 #
 # The gateway (default build/pushgateway, file backend as in the benchmarks) runs under
 # valgrind with collection toggled on the path's handler only. GROUPS groups (default 2000)
 # are pushed first; the counters are zeroed; then the measured requests run: one re-push of
-# every group (push), five scrapes (scrape) or one API request (api). Prints the
+# every group (push), five scrapes (scrape, gzip, proto) or one API request (api). Prints the
 # instructions per request and the top inclusive entries; the full profile is left in
 # $OUT (default /tmp/pgw-profile.<path>.out) for callgrind_annotate.
 set -e
 top=$(cd "$(dirname "$0")/.." && pwd)
-path=${1:?usage: bench/profile.sh push|scrape|api [BINARY]}
+path=${1:?usage: bench/profile.sh push|scrape|gzip|proto|api [BINARY]}
 bin=${2:-$top/build/pushgateway}
 groups=${GROUPS:-2000}
 out=${OUT:-/tmp/pgw-profile.$path.out}
 case $path in
 push) toggle=http_handle_push ;;
-scrape) toggle=http_handle_metrics ;;
+scrape | gzip | proto) toggle=http_handle_metrics ;;
 api) toggle=http_handle_api_metrics ;;
 *)
-    echo "profile.sh: unknown path $path (push, scrape or api)" >&2
+    echo "profile.sh: unknown path $path (push, scrape, gzip, proto or api)" >&2
     exit 2
     ;;
 esac
@@ -49,6 +51,11 @@ for _ in range(300):
     except Exception:
         time.sleep(0.2)
 c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+headers = {"gzip": {"Accept-Encoding": "gzip"},
+           "proto": {"Accept": "application/vnd.google.protobuf;"
+                     "proto=io.prometheus.client.MetricFamily;encoding=delimited"}}.get(path, {})
+def scrape():
+    urllib.request.urlopen(urllib.request.Request(base + "/metrics", headers=headers)).read()
 def push_all():
     for i in range(groups):
         c.request("PUT", "/metrics/job/bench/instance/host%d" % i, body,
@@ -56,17 +63,17 @@ def push_all():
         r = c.getresponse(); r.read()
         assert r.status == 200, r.status
 push_all()
-if path == "scrape":
-    urllib.request.urlopen(base + "/metrics").read()  # fill the caches
+if path in ("scrape", "gzip", "proto"):
+    scrape()  # fill the caches
 if path == "api":
     urllib.request.urlopen(base + "/api/v1/metrics").read()
     push_all()  # every group changed: the next answer renders them all
 subprocess.run(["callgrind_control", "-z", pid], capture_output=True, check=True)
 if path == "push":
     push_all()
-elif path == "scrape":
+elif path in ("scrape", "gzip", "proto"):
     for _ in range(5):
-        urllib.request.urlopen(base + "/metrics").read()
+        scrape()
 else:
     urllib.request.urlopen(base + "/api/v1/metrics").read()
 EOF
@@ -76,7 +83,7 @@ rm -rf "$dir"
 trap - 0 1 2 15
 case $path in
 push) n=$groups ;;
-scrape) n=5 ;;
+scrape | gzip | proto) n=5 ;;
 api) n=1 ;;
 esac
 total=$(callgrind_annotate "$out" 2>/dev/null | sed -n 's/^ *\([0-9,]*\) .*PROGRAM TOTALS.*/\1/p' | tr -d ,)

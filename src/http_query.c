@@ -99,6 +99,7 @@ negotiate_gzip(const char *accept_encoding)
  * slow client is not reused; a scrape that finds none free uses a temporary one.
  */
 #define SCRAPE_BUF_KEEP (256 * 1024)
+static size_t scrape_len_hint[2]; /* length of the last text [0] and protobuf [1] body */
 #define SCRAPE_BUFS 4
 struct scrape_buf {
     struct strbuf sb;
@@ -178,6 +179,7 @@ http_handle_metrics(struct http_ctx *c)
     struct expo_choice choice;
     struct gather g;
     struct scrape_buf *text;
+    size_t *hint;
     const char *ct;
     char *err = NULL;
 
@@ -214,10 +216,14 @@ http_handle_metrics(struct http_ctx *c)
         log_error("gzip compression of a scrape failed; answering uncompressed");
     }
     text = scrape_buf_get();
+    /* Room for a body like the last one at once: growing by doubling would copy it twice. */
+    hint = &scrape_len_hint[choice.format == EXPO_PROTO_DELIM];
+    strbuf_grow(&text->sb, *hint + *hint / 16);
     if (choice.format == EXPO_PROTO_DELIM)
         gather_render_proto(&g, choice.escaping, &text->sb);
     else
         gather_render_text_esc(&g, choice.escaping, &text->sb);
+    *hint = text->sb.len;
     gather_free(&g);
     http_reply_ref(c, 200, ct, strbuf_str(&text->sb), text->sb.len, scrape_buf_done, text);
 }

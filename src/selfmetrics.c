@@ -103,6 +103,11 @@ struct window_summary {
     uint64_t count;
     double sum;
     struct age_bucket b[AGE_BUCKETS];
+    /* The quantiles last computed, for count observations in the age period q_period: the
+       live samples depend on nothing else, so scrapes between pushes do not sort again. */
+    double q[NOBJECTIVES];
+    uint64_t q_count;
+    time_t q_period; /* the age period (now / AGE_BUCKET_SECONDS) they were computed in */
 };
 
 struct request_count {
@@ -294,19 +299,30 @@ family_for(const char *name)
 static void
 summary_collect(struct metric_family *mf, struct window_summary *ws, const char *method)
 {
-    time_t now = time(NULL);
-    double *all = xreallocarray(NULL, AGE_BUCKETS * RESERVOIR, sizeof(double));
-    size_t n = 0, i;
+    time_t now = time(NULL), period = now / AGE_BUCKET_SECONDS;
+    size_t i;
     struct metric *m;
 
-    for (i = 0; i < AGE_BUCKETS; i++) {
-        const struct age_bucket *b = &ws->b[i];
-        if (b->n > 0 && now - b->start < (time_t)(AGE_BUCKETS * AGE_BUCKET_SECONDS)) {
-            memcpy(all + n, b->v, b->n * sizeof(double));
-            n += b->n;
+    if (ws->q_period != period || ws->q_count != ws->count || ws->q_count == 0) {
+        double *all = xreallocarray(NULL, AGE_BUCKETS * RESERVOIR, sizeof(double));
+        size_t n = 0;
+
+        for (i = 0; i < AGE_BUCKETS; i++) {
+            const struct age_bucket *b = &ws->b[i];
+            if (b->n > 0 && now - b->start < (time_t)(AGE_BUCKETS * AGE_BUCKET_SECONDS)) {
+                memcpy(all + n, b->v, b->n * sizeof(double));
+                n += b->n;
+            }
         }
+        qsort(all, n, sizeof(double), double_cmp);
+        for (i = 0; i < NOBJECTIVES; i++) {
+            size_t idx = (size_t)(objectives[i] * (double)n);
+            ws->q[i] = n == 0 ? NAN : all[idx < n ? idx : n - 1];
+        }
+        free(all);
+        ws->q_count = ws->count;
+        ws->q_period = period;
     }
-    qsort(all, n, sizeof(double), double_cmp);
     m = metric_family_add_metric(mf, METRIC_SUMMARY);
     metric_add_label(m, "method", method);
     m->count = ws->count;
@@ -314,11 +330,9 @@ summary_collect(struct metric_family *mf, struct window_summary *ws, const char 
     m->quantiles = xreallocarray(NULL, NOBJECTIVES, sizeof(*m->quantiles));
     m->nquantiles = NOBJECTIVES;
     for (i = 0; i < NOBJECTIVES; i++) {
-        size_t idx = (size_t)(objectives[i] * (double)n);
         m->quantiles[i].quantile = objectives[i];
-        m->quantiles[i].value = n == 0 ? NAN : all[idx < n ? idx : n - 1];
+        m->quantiles[i].value = ws->q[i];
     }
-    free(all);
 }
 
 static void

@@ -420,6 +420,25 @@ assert_match "$(cat "$T_TMP/scrape")" '^pushgateway_http_push_size_bytes_count\{
 assert_has_line "$(cat "$T_TMP/scrape")" '# TYPE pushgateway_http_push_duration_seconds summary' "push duration TYPE"
 pgw_stop
 
+# The size summary's quantiles follow the pushes between scrapes (they are recomputed only
+# when something was observed): one small PUT, then three ~1000 bytes larger (the size is
+# the whole request's, headers included, as client_golang measures it).
+pgw_start
+push_ok PUT /metrics/job/q 'a 1
+'
+q='pushgateway_http_push_size_bytes{method="put",quantile="0.5"}'
+small=$(series_value "$q")
+assert_true "size median after one push ($small)" num_gt "$small" 0
+assert_eq "$(series_value "$q")" "$small" "size median, scraped again"
+big="b{p=\"$(printf '%0990d' 0)\"} 1"
+for i in 1 2 3; do
+	push_ok PUT /metrics/job/q "$big
+"
+done
+large=$(series_value "$q")
+assert_true "size median after three larger pushes ($small -> $large)" num_gt "$large" $((small + 900))
+pgw_stop
+
 # ------------------------------------ --push.disable-consistency-check (202)
 pgw_start --push.disable-consistency-check
 push PUT /metrics/job/u 'u_metric 1

@@ -37,7 +37,8 @@ enum caps_limit caps_check_push(const struct store *st, const struct config *cfg
 int caps_group_fits(const struct store *st, const struct config *cfg,
                     const struct grouping_key *key);
 
-/* Series of the largest group (0 for an empty store); walks every group. */
+/* Series of the largest group (0 for an empty store); walks every group once per change of
+ * the store (a memo in the store, keyed by its generation). */
 size_t caps_largest_group(const struct store *st);
 
 /* The label of a cap in pushgateway_limit_* ("groups", "series_per_group", "series"). */

@@ -164,6 +164,8 @@ struct store {
     struct famidx **sorted_families; /* cache for store_families_sorted, NULL when stale */
     uint64_t generation;             /* incremented by every mutation */
     size_t nseries;                  /* sum of group.nseries over all groups (caps.h) */
+    size_t largest_group;            /* memo of caps_largest_group(), valid while */
+    uint64_t largest_group_gen;      /* generation + 1 == this (0: none) */
     int64_t default_ttl;             /* TTL of groups that follow the default, ns; 0 = never */
     struct ordset expiring;          /* groups with a deadline, soonest first (group.exp_node) */
 };

@@ -103,11 +103,16 @@ caps_largest_group(const struct store *st)
     struct hmap_entry *e;
     size_t it = 0, max = 0;
 
+    /* Scrapes ask for it every time; the store changes far less often than that. */
+    if (st->largest_group_gen == st->generation + 1)
+        return st->largest_group;
     while ((e = hmap_next(&st->groups, &it)) != NULL) {
         const struct group *g = e->value;
 
         if (g->nseries > max)
             max = g->nseries;
     }
+    ((struct store *)st)->largest_group = max;
+    ((struct store *)st)->largest_group_gen = st->generation + 1;
     return max;
 }

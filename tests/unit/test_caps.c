@@ -94,10 +94,15 @@ test_store_counts(void **state)
     push_text(&st, "b", "# TYPE s summary\ns{quantile=\"0.5\"} 1\ns_sum 1\ns_count 1\n", 1);
     assert_int_equal(st.nseries, 4); /* a summary is one series */
     assert_int_equal(caps_largest_group(&st), 3);
+    assert_int_equal(caps_largest_group(&st), 3); /* the memo */
     store_push_failed(&st, &k, &ts);
     assert_int_equal(st.nseries, 4);
     store_delete(&st, &k);
     assert_int_equal(st.nseries, 1);
+    /* The memo follows every change of the store: a delete, a push that grows a group. */
+    assert_int_equal(caps_largest_group(&st), 1);
+    push_text(&st, "b", "# TYPE s summary\ns{quantile=\"0.5\"} 1\nt 1\nu 1\n", 0);
+    assert_int_equal(caps_largest_group(&st), 3);
     store_wipe(&st);
     assert_int_equal(st.nseries, 0);
     assert_int_equal(caps_largest_group(&st), 0);

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+
+#include "helpers.h"
 #include <jansson.h>
 
 #include "api.h"
@@ -25,18 +27,9 @@
 static void
 push(struct store *st, const char *job, const char *text, time_t sec)
 {
-    struct grouping_key k;
-    struct family_list fl;
     struct timespec ts = {sec, 25744841};
-    char *err = NULL;
 
-    assert_int_equal(grouping_parse(job, 0, "", 0, &k, &err), 0);
-    family_list_init(&fl);
-    assert_int_equal(textparse(text, strlen(text), 0, &fl, &err), 0);
-    store_sanitise(&fl, &k);
-    store_push(st, &k, &fl, 1, &ts);
-    family_list_free(&fl);
-    grouping_key_free(&k);
+    test_push(st, job, "", 0, text, 1, &ts);
 }
 
 static int

@@ -8,6 +8,8 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "caps.h"
 #include "config.h"
 #include "grouping.h"
@@ -15,41 +17,13 @@
 #include "textparse.h"
 #include "xmalloc.h"
 
-/* The grouping key of job j. */
-static struct grouping_key
-key_of(const char *job)
-{
-    struct grouping_key k;
-    char *err = NULL;
-
-    assert_int_equal(grouping_parse(job, 0, "", 0, &k, &err), 0);
-    return k;
-}
-
-/* Families of a text body (not sanitised: caps look at the push as parsed). */
-static struct family_list
-fams_of(const char *text)
-{
-    struct family_list fl;
-    char *err = NULL;
-
-    family_list_init(&fl);
-    assert_int_equal(textparse(text, strlen(text), 0, &fl, &err), 0);
-    return fl;
-}
-
 /* Push text into job's group (PUT when replace). */
 static void
 push_text(struct store *st, const char *job, const char *text, int replace)
 {
-    struct grouping_key k = key_of(job);
-    struct family_list fl = fams_of(text);
     struct timespec ts = {1000, 0};
 
-    store_sanitise(&fl, &k);
-    store_push(st, &k, &fl, replace, &ts);
-    family_list_free(&fl);
-    grouping_key_free(&k);
+    test_push(st, job, "", 0, text, replace, &ts);
 }
 
 /* caps_check_push for text into job; returns the cap hit and frees the message. */
@@ -57,8 +31,8 @@ static enum caps_limit
 check(const struct store *st, const struct config *cfg, const char *job, const char *text,
       int replace, const char *want_substring)
 {
-    struct grouping_key k = key_of(job);
-    struct family_list fl = fams_of(text);
+    struct grouping_key k = test_key(job, "");
+    struct family_list fl = test_parse(text, 0);
     char *err = NULL;
     enum caps_limit l = caps_check_push(st, cfg, &k, &fl, replace, &err);
 
@@ -80,7 +54,7 @@ static void
 test_store_counts(void **state)
 {
     struct store st;
-    struct grouping_key k = key_of("a");
+    struct grouping_key k = test_key("a", "");
     struct timespec ts = {1, 0};
 
     (void)state;
@@ -129,7 +103,7 @@ test_groups_cap(void **state)
 {
     struct store st;
     struct config cfg;
-    struct grouping_key a = key_of("a"), c = key_of("c");
+    struct grouping_key a = test_key("a", ""), c = test_key("c", "");
 
     (void)state;
     store_init(&st);
@@ -224,7 +198,7 @@ test_repeated_family(void **state)
 {
     struct store st;
     struct config cfg;
-    struct grouping_key k = key_of("a");
+    struct grouping_key k = test_key("a", "");
     struct family_list fl;
     struct metric_family *dup;
     char *err = NULL;
@@ -233,7 +207,7 @@ test_repeated_family(void **state)
     store_init(&st);
     config_defaults(&cfg);
     cfg.max_series_per_group = 2;
-    fl = fams_of("m{x=\"1\"} 1\nm{x=\"2\"} 1\n");
+    fl = test_parse("m{x=\"1\"} 1\nm{x=\"2\"} 1\n", 0);
     dup = metric_family_new("m", METRIC_UNTYPED);
     metric_family_add_metric(dup, METRIC_UNTYPED);
     family_list_add(&fl, dup);

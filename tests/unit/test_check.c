@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "check.h"
 #include "grouping.h"
 #include "store.h"
@@ -40,14 +42,11 @@ teardown(void **state)
 static char *
 try_push(const char *job, const char *labels, const char *text, int replace)
 {
-    struct grouping_key k;
-    struct family_list fl;
+    struct grouping_key k = test_key(job, labels);
+    struct family_list fl = test_parse(text, 0);
     struct timespec ts = {1000, 0};
     char *err = NULL;
 
-    assert_int_equal(grouping_parse(job, 0, labels, 0, &k, &err), 0);
-    family_list_init(&fl);
-    assert_int_equal(textparse(text, strlen(text), 0, &fl, &err), 0);
     store_sanitise(&fl, &k);
     if (check_push(&st, &k, &fl, replace, 0, &err) == 0) {
         assert_null(err);

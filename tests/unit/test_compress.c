@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "compress.h"
 #include "expo_proto.h"
 #include "gather.h"
@@ -231,20 +233,11 @@ test_decompress_errors(void **state)
 static void
 push_text(struct store *st, const char *instance, const char *text, time_t sec)
 {
-    struct grouping_key k;
-    struct family_list fl;
     struct timespec ts = {sec, 0};
-    char *err = NULL;
     char labels[64];
 
     snprintf(labels, sizeof(labels), "instance/%s", instance);
-    assert_int_equal(grouping_parse("bench", 0, labels, 0, &k, &err), 0);
-    family_list_init(&fl);
-    assert_int_equal(textparse(text, strlen(text), 0, &fl, &err), 0);
-    store_sanitise(&fl, &k);
-    store_push(st, &k, &fl, 1, &ts);
-    family_list_free(&fl);
-    grouping_key_free(&k);
+    test_push(st, "bench", labels, 0, text, 1, &ts);
 }
 
 /* Load n groups; every family is large enough to be kept compressed. */

@@ -12,6 +12,8 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "api.h"
 #include "codec.h"
 #include "config.h"
@@ -44,21 +46,11 @@ clock_at(time_t sec, long nsec)
     fake_now.tv_nsec = nsec;
 }
 
-static struct grouping_key
-key_of(const char *job)
-{
-    struct grouping_key k;
-    char *err = NULL;
-
-    assert_int_equal(grouping_parse(job, 0, "", 0, &k, &err), 0);
-    return k;
-}
-
 /* Record (when s is non-NULL) and apply a push of "m 1" to job at sec; ttl as store_push_ttl. */
 static void
 push_at(struct store *st, struct storage *s, const char *job, int replace, time_t sec, int64_t ttl)
 {
-    struct grouping_key k = key_of(job);
+    struct grouping_key k = test_key(job, "");
     struct family_list fl;
     struct storage_mutation m;
     struct timespec ts = {sec, 250000000};
@@ -85,7 +77,7 @@ push_at(struct store *st, struct storage *s, const char *job, int replace, time_
 static struct group *
 group_of(struct store *st, const char *job)
 {
-    struct grouping_key k = key_of(job);
+    struct grouping_key k = test_key(job, "");
     struct group *g = store_group(st, &k);
 
     grouping_key_free(&k);
@@ -156,7 +148,7 @@ static void
 test_failed_pushes(void **state)
 {
     struct store st;
-    struct grouping_key k = key_of("f");
+    struct grouping_key k = test_key("f", "");
     struct timespec t1 = {500, 0}, t2 = {900, 0};
 
     (void)state;
@@ -164,7 +156,7 @@ test_failed_pushes(void **state)
     store_set_default_ttl(&st, 100 * SEC);
     push_at(&st, NULL, "a", 1, 100, 7 * SEC);
     {
-        struct grouping_key ka = key_of("a");
+        struct grouping_key ka = test_key("a", "");
 
         store_push_failed(&st, &ka, &t1);
         grouping_key_free(&ka);
@@ -183,7 +175,7 @@ static void
 test_index_follows_store(void **state)
 {
     struct store st;
-    struct grouping_key k = key_of("b");
+    struct grouping_key k = test_key("b", "");
 
     (void)state;
     store_init(&st);
@@ -527,7 +519,7 @@ static void
 test_version1_files(void **state)
 {
     struct strbuf b = STRBUF_INIT;
-    struct grouping_key k = key_of("old");
+    struct grouping_key k = test_key("old", "");
     struct family_list fl;
     struct storage_mutation m;
     struct timespec ts = {100, 0};
@@ -574,7 +566,7 @@ test_version1_files(void **state)
     family_list_init(&fl);
     assert_int_equal(textparse("m 1\n", 4, 0, &fl, &err), 0);
     grouping_key_free(&k);
-    k = key_of("old2");
+    k = test_key("old2", "");
     store_sanitise(&fl, &k);
     memset(&m, 0, sizeof(m));
     m.op = STORAGE_PUSH;

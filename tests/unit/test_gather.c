@@ -10,6 +10,8 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "expo_proto.h"
 #include "gather.h"
 #include "grouping.h"
@@ -23,16 +25,6 @@
 static const enum name_escaping all_esc[] = {ESCAPE_UNDERSCORES, ESCAPE_ALLOW_UTF8, ESCAPE_DOTS,
                                              ESCAPE_VALUES};
 #define NESC (sizeof(all_esc) / sizeof(all_esc[0]))
-
-static struct grouping_key
-key_of(const char *job, const char *labels)
-{
-    struct grouping_key k;
-    char *err = NULL;
-
-    assert_int_equal(grouping_parse(job, 0, labels, 0, &k, &err), 0);
-    return k;
-}
 
 static void
 add_bucket(struct metric *m, double le, uint64_t count, double count_float)
@@ -120,7 +112,7 @@ static void
 push(struct store *st, const char *job, const char *labels, const char *text,
      struct metric_family *extra, int replace)
 {
-    struct grouping_key k = key_of(job, labels);
+    struct grouping_key k = test_key(job, labels);
     struct family_list fl;
     struct timespec ts = {1700000000, 123456789};
     char *err = NULL;
@@ -396,7 +388,7 @@ test_proto_cache_after_push(void **state)
     push(&st, "job00", "",
          "# HELP plain_total A counter.\n# TYPE plain_total counter\nplain_total{a=\"x\"} 99\n",
          native_family("replaced"), 0);
-    k = key_of("job00", "");
+    k = test_key("job00", "");
     sf = group_family(store_group(&st, &k), "plain_total");
     assert_non_null(sf);
     assert_null(sf->proto);

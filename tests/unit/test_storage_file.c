@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "codec.h"
 #include "log.h"
 #include "storage.h"
@@ -115,21 +117,11 @@ gw_stop(struct gw *g)
     gw_crash(g);
 }
 
-static struct grouping_key
-key_of(const char *job, const char *labels)
-{
-    struct grouping_key k;
-    char *err = NULL;
-
-    assert_int_equal(grouping_parse(job, 0, labels, 0, &k, &err), 0);
-    return k;
-}
-
 /* Record and apply a push, as the HTTP handler does. */
 static void
 push(struct gw *g, const char *job, const char *labels, const char *text, int replace, time_t sec)
 {
-    struct grouping_key k = key_of(job, labels);
+    struct grouping_key k = test_key(job, labels);
     struct family_list fl;
     struct storage_mutation m;
     char *err = NULL;
@@ -154,7 +146,7 @@ push(struct gw *g, const char *job, const char *labels, const char *text, int re
 static void
 push_native(struct gw *g, const char *job)
 {
-    struct grouping_key k = key_of(job, "");
+    struct grouping_key k = test_key(job, "");
     struct family_list fl;
     struct metric_family *mf = metric_family_new("nh", METRIC_HISTOGRAM);
     struct metric *m = metric_family_add_metric(mf, METRIC_HISTOGRAM);
@@ -200,7 +192,7 @@ mutate(struct gw *g, enum storage_op op, const char *job, const char *labels, ti
     memset(&m, 0, sizeof(m));
     m.op = op;
     if (job != NULL) {
-        k = key_of(job, labels);
+        k = test_key(job, labels);
         m.key = &k;
     }
     m.ts.tv_sec = sec;
@@ -354,7 +346,7 @@ test_restart_chain(void **state)
     assert_int_equal(gw_start(&a, FSYNC_NEVER), 0);
     assert_int_equal(a.st.groups.len, 6);
     {
-        struct grouping_key z = key_of("z", ""), gone = key_of("a", "/instance/i2");
+        struct grouping_key z = test_key("z", ""), gone = test_key("a", "/instance/i2");
 
         assert_non_null(store_group(&a.st, &z));
         assert_null(store_group(&a.st, &gone));
@@ -579,7 +571,7 @@ test_sequence_skipping(void **state)
     assert_true(ss.records_skipped == 10);
     /* Replaying them would have brought the deleted group back. */
     {
-        struct grouping_key k = key_of("a", "/instance/i2");
+        struct grouping_key k = test_key("a", "/instance/i2");
 
         assert_null(store_group(&b.st, &k));
         grouping_key_free(&k);
@@ -669,7 +661,7 @@ test_fsync_always_and_flags(void **state)
     assert_int_equal(storage_flush(a.s, &err), 0);
     assert_int_equal(storage_sync_pending(a.s), 0);
     {
-        struct grouping_key k = key_of("u", "");
+        struct grouping_key k = test_key("u", "");
         struct family_list fl;
         struct storage_mutation m;
 
@@ -791,7 +783,7 @@ test_interrupted_background(void **state)
     struct gw a, b;
     struct storage_stats ss;
     char *old = xasprintf("%s.old", journal);
-    struct grouping_key k = key_of("x7", "");
+    struct grouping_key k = test_key("x7", "");
     struct family_list none;
     struct storage_mutation m;
 

@@ -8,6 +8,8 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "api.h"
 #include "exposition.h"
 #include "grouping.h"
@@ -16,25 +18,12 @@
 #include "textparse.h"
 #include "xmalloc.h"
 
-static struct grouping_key
-key_of(const char *job, const char *labels)
-{
-    struct grouping_key k;
-    char *err = NULL;
-
-    assert_int_equal(grouping_parse(job, 0, labels, 0, &k, &err), 0);
-    return k;
-}
-
 /* Parse a text body into families sanitised for key. */
 static struct family_list
 fams_of(const char *text, const struct grouping_key *k)
 {
-    struct family_list fl;
-    char *err = NULL;
+    struct family_list fl = test_parse(text, 0);
 
-    family_list_init(&fl);
-    assert_int_equal(textparse(text, strlen(text), 0, &fl, &err), 0);
     store_sanitise(&fl, k);
     return fl;
 }
@@ -43,20 +32,15 @@ static void
 push_text(struct store *st, const char *job, const char *labels, const char *text, int replace,
           time_t sec)
 {
-    struct grouping_key k = key_of(job, labels);
-    struct family_list fl = fams_of(text, &k);
     struct timespec ts = {sec, 500};
 
-    store_push(st, &k, &fl, replace, &ts);
-    assert_int_equal(fl.n, 0);
-    family_list_free(&fl);
-    grouping_key_free(&k);
+    test_push(st, job, labels, 0, text, replace, &ts);
 }
 
 static const struct stored_family *
 fam(struct store *st, const char *job, const char *labels, const char *name)
 {
-    struct grouping_key k = key_of(job, labels);
+    struct grouping_key k = test_key(job, labels);
     struct group *g = store_group(st, &k);
 
     grouping_key_free(&k);
@@ -66,7 +50,7 @@ fam(struct store *st, const char *job, const char *labels, const char *name)
 static void
 test_sanitise(void **state)
 {
-    struct grouping_key k = key_of("j1", "/instance/i1");
+    struct grouping_key k = test_key("j1", "/instance/i1");
     struct family_list fl = fams_of("another_metric{job=\"other\",instance=\"other2\",x=\"y\"} 1\n"
                                     "plain 2\n",
                                     &k);
@@ -83,7 +67,7 @@ test_sanitise(void **state)
     grouping_key_free(&k);
 
     /* No instance in the key: instance="" added, a pushed instance survives. */
-    k = key_of("j", "");
+    k = test_key("j", "");
     fl = fams_of("a 1\nb{instance=\"keep\"} 2\n", &k);
     assert_string_equal(metric_label(&fl.v[0]->metrics[0], "instance"), "");
     assert_string_equal(metric_label(&fl.v[1]->metrics[0], "instance"), "keep");
@@ -116,7 +100,7 @@ test_put_replaces_post_merges(void **state)
     /* An empty PUT leaves only the timestamps. */
     push_text(&st, "j", "", "", 1, 400);
     {
-        struct grouping_key k = key_of("j", "");
+        struct grouping_key k = test_key("j", "");
         assert_int_equal(store_group(&st, &k)->nfams, 2);
         grouping_key_free(&k);
     }
@@ -129,7 +113,7 @@ static void
 test_timestamps(void **state)
 {
     struct store st;
-    struct grouping_key k = key_of("j", "");
+    struct grouping_key k = test_key("j", "");
     struct timespec t = {1795239269, 394416300};
     const struct stored_family *pt, *pf;
 
@@ -154,7 +138,7 @@ test_timestamps(void **state)
 
     /* A failure into a new group creates it with push_time 0. */
     {
-        struct grouping_key k2 = key_of("new", "");
+        struct grouping_key k2 = test_key("new", "");
         store_push_failed(&st, &k2, &t);
         assert_true(fam(&st, "new", "", PUSH_TIME_NAME)->mf->metrics[0].value == 0);
         assert_false(group_last_push_successful(store_group(&st, &k2)));
@@ -172,7 +156,7 @@ static void
 test_timestamp_updated_in_place(void **state)
 {
     struct store st;
-    struct grouping_key k = key_of("j", "/instance/i");
+    struct grouping_key k = test_key("j", "/instance/i");
     const struct stored_family *pt, *pf;
     struct timespec t = {2000, 0};
 
@@ -260,7 +244,7 @@ render(const struct metric_family *mf)
 static void
 assert_family_as_pushed(const struct metric_family *stored, const char *body)
 {
-    struct grouping_key k = key_of("j", "");
+    struct grouping_key k = test_key("j", "");
     struct family_list fl = fams_of(body, &k);
     char *want, *got;
 
@@ -291,7 +275,7 @@ test_values_updated_in_place(void **state)
         "# TYPE s summary\ns{quantile=\"0.5\"} 11\ns_sum 12\ns_count 13\n"
         "# TYPE h histogram\nh_bucket{le=\"1\"} 4\nh_bucket{le=\"+Inf\"} 5\nh_sum 6\nh_count 5\n";
     struct store st;
-    struct grouping_key k = key_of("j", "/instance/i");
+    struct grouping_key k = test_key("j", "/instance/i");
     const struct stored_family *g, *s, *h;
     size_t nseries;
 
@@ -417,7 +401,7 @@ static void
 test_delete_and_wipe(void **state)
 {
     struct store st;
-    struct grouping_key a = key_of("a", ""), ax = key_of("a", "/instance/x");
+    struct grouping_key a = test_key("a", ""), ax = test_key("a", "/instance/x");
 
     (void)state;
     store_init(&st);
@@ -478,7 +462,7 @@ static void
 test_duplicate_counting(void **state)
 {
     struct store st;
-    struct grouping_key k = key_of("a", "/instance/x");
+    struct grouping_key k = test_key("a", "/instance/x");
 
     (void)state;
     store_init(&st);

@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "helpers.h"
+
 #include "config.h"
 #include "grouping.h"
 #include "store.h"
@@ -21,18 +23,9 @@ static void
 push_text(struct store *st, const char *job, const char *labels, int utf8, const char *text,
           time_t sec)
 {
-    struct grouping_key k;
-    struct family_list fl;
     struct timespec ts = {sec, 0};
-    char *err = NULL;
 
-    assert_int_equal(grouping_parse(job, 0, labels, utf8, &k, &err), 0);
-    family_list_init(&fl);
-    assert_int_equal(textparse(text, strlen(text), utf8, &fl, &err), 0);
-    store_sanitise(&fl, &k);
-    store_push(st, &k, &fl, 1, &ts);
-    family_list_free(&fl);
-    grouping_key_free(&k);
+    test_push(st, job, labels, utf8, text, 1, &ts);
 }
 
 static char *

@@ -286,16 +286,22 @@ json_go_cstr(struct strbuf *sb, const char *s)
     json_go_str(sb, s, strlen(s));
 }
 
+/* n bytes that need no escaping (formatted numbers and times), as a JSON string. */
+static void
+json_plain_str(struct strbuf *sb, const char *s, size_t n)
+{
+    strbuf_addch(sb, '"');
+    strbuf_add(sb, s, n);
+    strbuf_addch(sb, '"');
+}
+
 /* A float the way upstream's API shows values: a string of strconv 'g' -1. */
 static void
 json_float(struct strbuf *sb, double v)
 {
     char buf[GOFMT_FLOAT_MAX];
-    size_t n = gofmt_float_json(buf, v);
 
-    strbuf_addch(sb, '"');
-    strbuf_add(sb, buf, n);
-    strbuf_addch(sb, '"');
+    json_plain_str(sb, buf, gofmt_float_json(buf, v));
 }
 
 static void
@@ -318,11 +324,8 @@ static void
 json_time(struct strbuf *sb, const struct timespec *ts)
 {
     char buf[GOFMT_TIME_MAX];
-    size_t n = gofmt_rfc3339nano(buf, ts);
 
-    strbuf_addch(sb, '"');
-    strbuf_add(sb, buf, n);
-    strbuf_addch(sb, '"');
+    json_plain_str(sb, buf, gofmt_rfc3339nano(buf, ts));
 }
 
 /* A label set (kept sorted by name: already Go's map order). */

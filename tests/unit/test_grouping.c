@@ -362,6 +362,21 @@ static const struct b64_case b64_cases[] = {
     {"YWJj\x80", 5, "abc", 3, -1, 4},
 };
 
+/* A decoder's result is the case's: status, output (always NUL-terminated), error offset.
+ * Frees out. */
+static void
+assert_b64_result(const struct b64_case *c, int rc, char *out, size_t outlen, size_t off)
+{
+    assert_int_equal(rc, c->rc);
+    assert_non_null(out);
+    assert_int_equal(outlen, c->outlen);
+    assert_memory_equal(out, c->out, c->outlen);
+    assert_int_equal(out[outlen], '\0');
+    if (c->rc != 0)
+        assert_int_equal(off, c->off);
+    free(out);
+}
+
 /* Run every case of b64_cases. */
 static void
 test_base64_decode_table(void **state)
@@ -376,14 +391,7 @@ test_base64_decode_table(void **state)
         int rc = base64url_decode(c->in, c->inlen, &out, &outlen, &off);
 
         print_message("base64 case %lu\n", (unsigned long)i);
-        assert_int_equal(rc, c->rc);
-        assert_non_null(out);
-        assert_int_equal(outlen, c->outlen);
-        assert_memory_equal(out, c->out, c->outlen);
-        assert_int_equal(out[outlen], '\0');
-        if (c->rc != 0)
-            assert_int_equal(off, c->off);
-        free(out);
+        assert_b64_result(c, rc, out, outlen, off);
     }
 }
 
@@ -444,14 +452,7 @@ test_base64_decode_padded(void **state)
         int rc = base64_decode(cases[i].enc, c->in, c->inlen, &out, &outlen, &off);
 
         print_message("padded base64 case %lu\n", (unsigned long)i);
-        assert_int_equal(rc, c->rc);
-        assert_non_null(out);
-        assert_int_equal(outlen, c->outlen);
-        assert_memory_equal(out, c->out, c->outlen);
-        assert_int_equal(out[outlen], '\0');
-        if (c->rc != 0)
-            assert_int_equal(off, c->off);
-        free(out);
+        assert_b64_result(c, rc, out, outlen, off);
     }
     /* The padded encoder round-trips through the padded decoder; the raw one has no '='. */
     {
